@@ -1,0 +1,4 @@
+// Command bulwark scans serverless applications for security problems.
+package main
+
+func main() {}
