@@ -207,3 +207,21 @@ func (n *Node) Clone() *Node {
 	}
 	return &c
 }
+
+// List returns the items of a list node, and nil for anything else
+// (including a nil node), so callers can range without checks.
+func (n *Node) List() []*Node {
+	if n == nil || n.Kind != Seq {
+		return nil
+	}
+	return n.Items
+}
+
+// Entries returns the fields of a map node, and nil for anything else
+// (including a nil node).
+func (n *Node) Entries() []Field {
+	if n == nil || n.Kind != Map {
+		return nil
+	}
+	return n.Fields
+}

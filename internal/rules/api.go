@@ -1,0 +1,5 @@
+package rules
+
+import "github.com/bulwark-sec/bulwark/internal/rule"
+
+var apiRules = []*rule.Rule{}
