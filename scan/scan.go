@@ -166,6 +166,9 @@ func Run(paths []string, opts Options) (*Result, error) {
 	}
 
 	sup := newSuppressor(loaded.App, opts.Config, now, index)
+	if slices.Contains(selected, rules.SuppressionWithoutReason) {
+		raw = append(raw, sup.problems()...)
+	}
 	seen := map[string]bool{}
 	for _, rf := range raw {
 		f := publicFinding(rf, index, loaded.App)
@@ -186,10 +189,6 @@ func Run(paths []string, opts Options) (*Result, error) {
 		default:
 			res.Findings = append(res.Findings, f)
 		}
-	}
-	for _, m := range sup.problems() {
-		f := publicFinding(m, index, loaded.App)
-		res.Findings = append(res.Findings, f)
 	}
 	res.Warnings = append(res.Warnings, sup.warnings...)
 	for _, list := range [][]Finding{res.Findings, res.Framework, res.Suppressed} {

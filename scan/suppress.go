@@ -40,6 +40,7 @@ type ignoreComment struct {
 
 func newSuppressor(app *model.App, cfg *Config, now time.Time, index map[string]*rule.Rule) *suppressor {
 	s := &suppressor{app: app, cfg: cfg, now: now, rules: index, comments: map[string]map[int]ignoreComment{}, flagged: map[source.Pos]bool{}}
+	s.auditSuppressions()
 	if cfg != nil {
 		for _, ig := range cfg.Ignore {
 			if !ig.Expires.IsZero() && now.After(ig.Expires.Time) {
@@ -52,6 +53,64 @@ func newSuppressor(app *model.App, cfg *Config, now time.Time, index map[string]
 }
 
 func (s *suppressor) problems() []rule.Finding { return s.missing }
+
+// auditSuppressions reports every suppression written without a reason,
+// whether or not a finding needs it today: the record matters when one does.
+func (s *suppressor) auditSuppressions() {
+	for _, st := range s.app.Stacks {
+		for _, line := range sortedLines(s.fileComments(st)) {
+			c := s.comments[st.Doc.Path][line]
+			if c.reason == "" {
+				s.needsReason(c.pos, st.Name, strings.Join(c.ids, ","))
+			}
+		}
+		if st.Doc == nil {
+			continue
+		}
+		for _, res := range st.Doc.Root.Get("Resources").Entries() {
+			md := res.Value.Get("Metadata")
+			for _, src := range metadataSources {
+				for _, entry := range md.Get(src.key).Get(src.list).List() {
+					id, _ := entry.Get("id").Str()
+					if reason, _ := entry.Get(src.reason).Str(); strings.TrimSpace(reason) != "" || !s.mapsToRule(src.ids, id) {
+						continue
+					}
+					s.needsReason(entry.Pos, st.Name, id+" ("+src.key+" on "+res.Key+")")
+				}
+			}
+		}
+	}
+	if s.cfg != nil {
+		for _, ig := range s.cfg.Ignore {
+			if strings.TrimSpace(ig.Reason) == "" {
+				s.needsReason(source.Pos{File: s.cfg.Path, Line: ig.line, Column: 1}, "", strings.Join(ig.Rules, ",")+" (.bulwark.yml)")
+			}
+		}
+	}
+}
+
+// mapsToRule reports whether a suppression ID written for Bulwark (ids ==
+// nil) or for another tool names one of the scan's rules.
+func (s *suppressor) mapsToRule(ids func(rule.Equivalents) []string, id string) bool {
+	for _, r := range s.rules {
+		if ids == nil && (strings.EqualFold(id, r.ID) || id == r.Name) {
+			return true
+		}
+		if ids != nil && slices.Contains(ids(r.Equivalents), id) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedLines(m map[int]ignoreComment) []int {
+	lines := make([]int, 0, len(m))
+	for l := range m {
+		lines = append(lines, l)
+	}
+	slices.Sort(lines)
+	return lines
+}
 
 // needsReason records a suppression without a reason, once per place.
 func (s *suppressor) needsReason(pos source.Pos, stack, what string) {
@@ -138,8 +197,7 @@ func (s *suppressor) fromMetadata(r *rule.Rule, st *model.Stack, f rule.Finding)
 			}
 			reason, _ := entry.Get(src.reason).Str()
 			if strings.TrimSpace(reason) == "" {
-				s.needsReason(entry.Pos, st.Name, r.ID+" ("+src.key+" "+id+")")
-				continue
+				continue // reported by auditSuppressions
 			}
 			return &Suppression{Kind: src.kind, Reason: reason, File: entry.Pos.File, Line: entry.Pos.Line}
 		}
@@ -193,8 +251,7 @@ func (s *suppressor) fromComments(r *rule.Rule, st *model.Stack, f rule.Finding)
 			continue
 		}
 		if c.reason == "" {
-			s.needsReason(c.pos, st.Name, r.ID)
-			continue
+			continue // reported by auditSuppressions
 		}
 		return &Suppression{Kind: "comment", Reason: c.reason, File: c.pos.File, Line: c.pos.Line}
 	}
@@ -219,8 +276,7 @@ func (s *suppressor) fromConfig(r *rule.Rule, f rule.Finding) *Suppression {
 			continue
 		}
 		if strings.TrimSpace(ig.Reason) == "" {
-			s.needsReason(source.Pos{File: s.cfg.Path, Line: ig.line, Column: 1}, "", r.ID+" (.bulwark.yml)")
-			continue
+			continue // reported by auditSuppressions
 		}
 		return &Suppression{Kind: "config", Reason: ig.Reason, File: s.cfg.Path, Line: ig.line}
 	}

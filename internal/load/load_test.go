@@ -168,3 +168,29 @@ Resources:
 		t.Errorf("runtime %q, want the override", got)
 	}
 }
+
+func TestCDKAssemblyLoadsWithConstructPathsAndFrameworkMarks(t *testing.T) {
+	res, err := Paths([]string{filepath.Join("..", "cdk", "testdata", "full")}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 0 {
+		t.Fatalf("errors: %v", res.Errors)
+	}
+	var user, framework []string
+	for _, f := range res.App.Functions {
+		if f.FrameworkOwned() {
+			framework = append(framework, f.Origin().Framework)
+		} else {
+			user = append(user, f.Origin().CDKPath)
+		}
+	}
+	if !slices.Contains(user, "ShopStack/Orders/Resource") || !slices.Contains(framework, "LogRetention") {
+		t.Errorf("user functions %v, framework functions %v", user, framework)
+	}
+	for _, st := range res.App.Stacks {
+		if st.Kind != "cdk" {
+			t.Errorf("stack %s kind %q, want cdk", st.Name, st.Kind)
+		}
+	}
+}
