@@ -203,7 +203,7 @@ func function(f *model.Function, opts Options) Function {
 	}
 	for _, r := range f.Routes {
 		out.Routes = append(out.Routes, Route{
-			API: r.API.Resource.Origin.LogicalID, Kind: r.API.Kind, Method: r.Method, Path: r.Path,
+			API: r.API.Resource.LogicalID, Kind: r.API.Kind, Method: r.Method, Path: r.Path,
 			Auth: authName(r.Auth), Authorizer: r.Auth.Authorizer, APIKeyRequired: r.APIKeyRequired, Location: loc(r.Pos),
 		})
 	}
@@ -286,7 +286,7 @@ func statements(doc *source.Node) []any {
 	return []any{cfn.ToGo(st)}
 }
 
-// Functions returns the function names in the inventory, sorted.
+// FunctionNames returns the function names in the inventory, sorted.
 func (inv *Inventory) FunctionNames() []string {
 	names := make([]string, len(inv.Functions))
 	for i, f := range inv.Functions {

@@ -3,6 +3,7 @@ package load
 import (
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/bulwark-sec/bulwark/internal/cfn"
@@ -106,7 +107,17 @@ func loadTarget(t target, opts Options) ([]loadedInput, []*source.Error, []*sour
 func templateInput(doc *source.Document, name string, opts Options) (*model.Input, []*source.Error, []*source.Error) {
 	tmpl, warns := cfn.Parse(doc.Path, doc.Root)
 	in := &model.Input{Name: name, Kind: "cloudformation", Doc: doc, Template: tmpl, Overrides: opts.Parameters}
-	if tmpl.IsSAM() {
+	sam := tmpl.IsSAM()
+	if !sam {
+		if r := firstServerlessResource(tmpl); r != nil {
+			// Unmistakably SAM; expand it, as the user intends, and say what
+			// CloudFormation itself would need.
+			sam = true
+			warns = append(warns, &source.Error{Pos: r.Pos, Msg: "template uses " + r.Type +
+				" but does not declare Transform: AWS::Serverless-2016-10-31; CloudFormation will reject it as written"})
+		}
+	}
+	if sam {
 		expanded, origins, errs, w := expandSAM(doc, opts)
 		warns = append(warns, w...)
 		if expanded == nil {
@@ -117,6 +128,15 @@ func templateInput(doc *source.Document, name string, opts Options) (*model.Inpu
 		in.Origins = origins
 	}
 	return in, nil, warns
+}
+
+func firstServerlessResource(t *cfn.Template) *cfn.Resource {
+	for _, r := range t.Resources {
+		if strings.HasPrefix(r.Type, "AWS::Serverless::") {
+			return r
+		}
+	}
+	return nil
 }
 
 func asSourceError(path string, err error) *source.Error {

@@ -214,7 +214,7 @@ func (ab *apiBuilder) integrationFunction(uri *source.Node) *Function {
 
 // restAPI reads an AWS::ApiGateway::RestApi and the routes of its Body.
 func (ab *apiBuilder) restAPI(r *Resource) {
-	api := &API{Resource: r, Kind: "REST", Name: r.Origin.LogicalID, Policy: r.Prop("Policy")}
+	api := &API{Resource: r, Kind: "REST", Name: r.LogicalID, Policy: r.Prop("Policy")}
 	ab.apis[r.LogicalID] = api
 	ab.app.APIs = append(ab.app.APIs, api)
 	body := r.Prop("Body")
@@ -232,7 +232,7 @@ func (ab *apiBuilder) restAPI(r *Resource) {
 // v2API reads an AWS::ApiGatewayV2::Api: the routes of its Body, or the one
 // route and stage that quick create makes from its Target.
 func (ab *apiBuilder) v2API(r *Resource) {
-	api := &API{Resource: r, Kind: "HTTP", Name: r.Origin.LogicalID, Cors: r.Prop("CorsConfiguration")}
+	api := &API{Resource: r, Kind: "HTTP", Name: r.LogicalID, Cors: r.Prop("CorsConfiguration")}
 	if p, ok := oneStr(r.Prop("ProtocolType")); ok && strings.EqualFold(p, "WEBSOCKET") {
 		api.Kind = "WEBSOCKET"
 	}

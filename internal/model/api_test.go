@@ -290,7 +290,7 @@ func TestBodyRouteOriginFollowsTheGeneratedAPIsOrigin(t *testing.T) {
 	tmpl, _ := cfn.Parse(file, doc.Root)
 	samAPI := model.Origin{LogicalID: "Orders", Type: "AWS::Serverless::Api", Pos: source.Pos{File: file, Line: 1}}
 	app := model.Build([]model.Input{{Name: file, Kind: "sam", Doc: doc, Template: tmpl, Origins: map[string]model.Origin{"OrdersApi": samAPI}}})
-	rt := findRoute(t, findAPI(t, app, "Orders"), "GET", "/key-only")
+	rt := findRoute(t, findAPI(t, app, "OrdersApi"), "GET", "/key-only")
 	if rt.Origin.LogicalID != "Orders" || rt.Origin.Type != "AWS::Serverless::Api" {
 		t.Errorf("Origin = %+v, want the SAM API", rt.Origin)
 	}

@@ -67,6 +67,7 @@ type stackBuilder struct {
 	st        *Stack
 	roles     map[string]*Role
 	functions map[string]*Function // by logical ID
+	ordered   []*Function          // the same, in source order
 }
 
 func (b *stackBuilder) build() {
@@ -75,6 +76,7 @@ func (b *stackBuilder) build() {
 		if r.Type == "AWS::Lambda::Function" {
 			f := b.function(r)
 			b.functions[r.LogicalID] = f
+			b.ordered = append(b.ordered, f)
 			b.app.Functions = append(b.app.Functions, f)
 		}
 	}
@@ -112,7 +114,9 @@ func (b *stackBuilder) build() {
 			}
 		}
 	}
-	for _, f := range b.functions {
+	// In source order, not map order: role.Functions and app.Roles must not
+	// depend on hashing.
+	for _, f := range b.ordered {
 		b.attachRole(f)
 	}
 	b.buildAPIs()
@@ -194,7 +198,7 @@ func (b *stackBuilder) functionOf(n *source.Node) *Function {
 		if i := strings.Index(s, ":function:"); i >= 0 {
 			name, _, _ = strings.Cut(s[i+len(":function:"):], ":")
 		}
-		for _, f := range b.functions {
+		for _, f := range b.ordered {
 			if fn, ok := f.Resource.Prop("FunctionName").Str(); ok && fn == name {
 				return f
 			}

@@ -63,9 +63,15 @@ Resources:
   ByARN:
     Type: AWS::Lambda::Function
     Properties: {Runtime: python3.12, Handler: a.h, Role: "arn:aws:iam::123456789012:role/app-role", Code: {ZipFile: x}}
+  BySubName:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.h, Role: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/app-role", Code: {ZipFile: x}}
   External:
     Type: AWS::Lambda::Function
     Properties: {Runtime: python3.12, Handler: a.h, Role: "arn:aws:iam::123456789012:role/other", Code: {ZipFile: x}}
+  ExternalBySub:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.h, Role: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/other", Code: {ZipFile: x}}
 `
 
 func TestOneRoleHoweverItIsReferenced(t *testing.T) {
@@ -74,17 +80,20 @@ func TestOneRoleHoweverItIsReferenced(t *testing.T) {
 		t.Fatalf("got %d roles, want 2 (app-role and the external one)", len(app.Roles))
 	}
 	shared := function(t, app, "ByGetAtt").Role
-	for _, name := range []string{"BySub", "ByARN"} {
+	for _, name := range []string{"BySub", "ByARN", "BySubName"} {
 		if function(t, app, name).Role != shared {
 			t.Errorf("%s does not share ByGetAtt's role", name)
 		}
 	}
-	if len(shared.Functions) != 3 {
-		t.Errorf("shared role has %d functions, want 3", len(shared.Functions))
+	if len(shared.Functions) != 4 {
+		t.Errorf("shared role has %d functions, want 4", len(shared.Functions))
 	}
 	ext := function(t, app, "External").Role
 	if !ext.External() || ext.Name != "other" {
 		t.Errorf("external role = %+v", ext)
+	}
+	if function(t, app, "ExternalBySub").Role != ext {
+		t.Error("an external role named by a Sub-built ARN must be the same role as its literal ARN")
 	}
 }
 

@@ -194,8 +194,8 @@ type EventSource struct {
 // API is an API Gateway REST or HTTP API.
 type API struct {
 	Resource *Resource
-	Kind     string // "REST" or "HTTP"
-	Name     string
+	Kind     string // "REST", "HTTP" or "WEBSOCKET"
+	Name     string // the deployed logical ID (ServerlessRestApi for SAM's implicit API); Resource.Origin says who wrote it
 	Stages   []*Stage
 	Routes   []*Route
 	Cors     *source.Node

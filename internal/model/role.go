@@ -29,7 +29,7 @@ func (b *stackBuilder) attachRole(f *Function) {
 		if rn, ok := res.Prop("RoleName").Str(); ok {
 			key = "name:" + rn
 		}
-	case ref.Kind == source.String:
+	case ref.Kind == source.String || (ref.Kind == source.Symbol && literalRoleName(ref.Value) != ""):
 		name = roleNameFromARN(ref.Value)
 		key = "name:" + name
 	default:
@@ -52,14 +52,17 @@ func (b *stackBuilder) attachRole(f *Function) {
 	f.Role = role
 }
 
-// roleByName matches a literal role ARN or name against the RoleName of the
-// stack's roles.
+// roleByName matches a role ARN or name against the RoleName of the stack's
+// roles. The ARN may be literal or built with Sub around a literal name
+// ("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/app-role").
 func (b *stackBuilder) roleByName(ref *source.Node) *Resource {
-	s, ok := ref.Str()
-	if !ok {
+	if ref == nil || (ref.Kind != source.String && ref.Kind != source.Symbol) {
 		return nil
 	}
-	name := roleNameFromARN(s)
+	name := roleNameFromARN(ref.Value)
+	if name == "" || strings.Contains(name, "${") {
+		return nil
+	}
 	for _, r := range b.st.Resources {
 		if r.Type != "AWS::IAM::Role" {
 			continue
@@ -69,6 +72,18 @@ func (b *stackBuilder) roleByName(ref *source.Node) *Resource {
 		}
 	}
 	return nil
+}
+
+// literalRoleName returns the role name of an ARN whose name part is
+// literal even if other parts are not, or "".
+func literalRoleName(arn string) string {
+	if !strings.Contains(arn, ":role/") {
+		return ""
+	}
+	if name := roleNameFromARN(arn); !strings.Contains(name, "${") {
+		return name
+	}
+	return ""
 }
 
 // roleNameFromARN returns the role name of arn:aws:iam::123:role/path/name,
