@@ -64,6 +64,7 @@ func commands() []command {
 	return []command{
 		{"scan", "[paths...]", "report violations of the practice catalog", runScan},
 		{"inventory", "[paths...]", "print the function-centric model", runInventory},
+		{"iam", "[paths...]", "show what each function may do and where it was granted", runIAM},
 		{"rules", "", "list the rules", runRules},
 		{"explain", "RULE", "print a rule's documentation", runExplain},
 		{"docs", "DIR", "write the rule reference (docs/rules) from the rule definitions", runDocs},

@@ -65,6 +65,9 @@ func TestExitCodes(t *testing.T) {
 		{"rules", []string{"rules"}, ExitClean},
 		{"inventory", []string{"inventory", dir}, ExitClean},
 		{"inventory input error", []string{"inventory", bad}, ExitUsage},
+		{"iam", []string{"iam", dir}, ExitClean},
+		{"iam json", []string{"iam", "--format", "json", dir}, ExitClean},
+		{"iam unknown function", []string{"iam", "--function", "Nope", dir}, ExitUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
