@@ -17,6 +17,7 @@ import (
 
 	"github.com/bulwark-sec/bulwark/internal/load"
 	"github.com/bulwark-sec/bulwark/internal/model"
+	"github.com/bulwark-sec/bulwark/internal/par"
 	"github.com/bulwark-sec/bulwark/internal/rule"
 	"github.com/bulwark-sec/bulwark/internal/rules"
 	"github.com/bulwark-sec/bulwark/internal/source"
@@ -153,17 +154,8 @@ func Run(paths []string, opts Options) (*Result, error) {
 		res.Warnings = append(res.Warnings, diagnostic(w))
 	}
 
-	var raw []rule.Finding
-	for _, r := range selected {
-		if r.Run == nil {
-			continue
-		}
-		findings, diag := runRule(r, loaded.App, now)
-		raw = append(raw, findings...)
-		if diag != nil {
-			res.Errors = append(res.Errors, *diag)
-		}
-	}
+	raw, diags := runRules(selected, loaded.App, now)
+	res.Errors = append(res.Errors, diags...)
 
 	sup := newSuppressor(loaded.App, opts.Config, now, index)
 	if slices.Contains(selected, rules.SuppressionWithoutReason) {
@@ -195,6 +187,28 @@ func Run(paths []string, opts Options) (*Result, error) {
 		sortFindings(list)
 	}
 	return res, nil
+}
+
+// runRules runs the rules on a few goroutines. Rules only read the model,
+// and results are merged in rule order, so the output does not depend on
+// scheduling.
+func runRules(selected []*rule.Rule, app *model.App, now time.Time) ([]rule.Finding, []Diagnostic) {
+	findings := make([][]rule.Finding, len(selected))
+	diags := make([]*Diagnostic, len(selected))
+	par.Each(len(selected), func(i int) {
+		if selected[i].Run != nil {
+			findings[i], diags[i] = runRule(selected[i], app, now)
+		}
+	})
+	var all []rule.Finding
+	var errs []Diagnostic
+	for i := range selected {
+		all = append(all, findings[i]...)
+		if diags[i] != nil {
+			errs = append(errs, *diags[i])
+		}
+	}
+	return all, errs
 }
 
 // runRule runs one rule, turning a panic into a diagnostic so that one broken

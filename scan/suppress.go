@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -217,7 +218,7 @@ func (s *suppressor) fileComments(st *model.Stack) map[int]ignoreComment {
 		return c
 	}
 	out := map[int]ignoreComment{}
-	if st.Doc.Format == source.YAML {
+	if st.Doc.Format == source.YAML && bytes.Contains(st.Doc.Src, []byte("bulwark:ignore")) {
 		for i, line := range strings.Split(string(st.Doc.Src), "\n") {
 			m := ignorePattern.FindStringSubmatch(line)
 			if m == nil {

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -101,37 +100,28 @@ func (w *walker) walk(dir string) {
 				w.walk(path)
 			}
 		case mode.IsRegular():
-			if candidateExt[strings.ToLower(filepath.Ext(e.Name()))] && mayBeTemplate(path) {
+			// Content decides (loadTarget sniffs the bytes it reads anyway);
+			// the name only spares reading source code and images.
+			if candidateExt[strings.ToLower(filepath.Ext(e.Name()))] {
 				w.found = append(w.found, target{path: path})
 			}
 		}
 	}
 }
 
-// mayBeTemplate reads the start of a file and reports whether it could be a
-// CloudFormation or SAM template, so that package.json and friends are not
-// parsed in full.
-func mayBeTemplate(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	n, _ := io.ReadFull(f, buf)
-	head := buf[:n]
-	if bytes.IndexByte(head, 0) >= 0 {
+// templateMarkers are strings every CloudFormation or SAM template holds.
+var templateMarkers = [][]byte{[]byte("Resources"), []byte("AWSTemplateFormatVersion")}
+
+// mayBeTemplate reports whether a file's bytes could be a CloudFormation or
+// SAM template, so that package.json and friends are not parsed.
+func mayBeTemplate(data []byte) bool {
+	if bytes.IndexByte(data[:min(len(data), 8<<10)], 0) >= 0 {
 		return false // binary
 	}
-	for _, marker := range [][]byte{[]byte("AWSTemplateFormatVersion"), []byte("Resources"), []byte("AWS::Serverless")} {
-		if bytes.Contains(head, marker) {
+	for _, m := range templateMarkers {
+		if bytes.Contains(data, m) {
 			return true
 		}
 	}
-	if n < len(buf) {
-		return false
-	}
-	// A long file whose start has no marker: look through the rest.
-	rest, err := io.ReadAll(io.LimitReader(f, 32<<20))
-	return err == nil && bytes.Contains(rest, []byte("Resources"))
+	return false
 }

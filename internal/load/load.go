@@ -1,13 +1,12 @@
 package load
 
 import (
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/bulwark-sec/bulwark/internal/cfn"
 	"github.com/bulwark-sec/bulwark/internal/model"
+	"github.com/bulwark-sec/bulwark/internal/par"
 	"github.com/bulwark-sec/bulwark/internal/source"
 )
 
@@ -41,22 +40,9 @@ func Paths(paths []string, opts Options) (*Result, error) {
 
 	// Parse and expand in parallel; the model is then built in input order, so
 	// the output does not depend on scheduling.
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), max(len(targets), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				loaded[i], errs[i], warns[i] = loadTarget(targets[i], opts)
-			}
-		}()
-	}
-	for i := range targets {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	par.Each(len(targets), func(i int) {
+		loaded[i], errs[i], warns[i] = loadTarget(targets[i], opts)
+	})
 
 	var inputs []model.Input
 	for i := range targets {
@@ -82,7 +68,20 @@ func loadTarget(t target, opts Options) ([]loadedInput, []*source.Error, []*sour
 	if t.assembly {
 		return loadAssembly(t.path, opts)
 	}
-	doc, err := source.ReadFile(t.path, opts.Limits)
+	data, err := source.ReadBytes(t.path, opts.Limits)
+	if err != nil {
+		if t.explicit {
+			return nil, []*source.Error{asSourceError(t.path, err)}, nil
+		}
+		if se, ok := err.(*source.Error); ok { // over the size limit: say so
+			return nil, []*source.Error{se}, nil
+		}
+		return nil, nil, []*source.Error{asSourceError(t.path, err)}
+	}
+	if !t.explicit && !mayBeTemplate(data) {
+		return nil, nil, nil
+	}
+	doc, err := source.Parse(t.path, data, opts.Limits)
 	if err != nil {
 		return nil, []*source.Error{asSourceError(t.path, err)}, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-sec/bulwark/internal/cfn"
+	"github.com/bulwark-sec/bulwark/internal/par"
 	"github.com/bulwark-sec/bulwark/internal/source"
 )
 
@@ -23,8 +24,11 @@ type Input struct {
 func Build(inputs []Input) *App {
 	app := &App{}
 	roles := map[string]*Role{}
-	for _, in := range inputs {
-		st := newStack(in)
+	// Evaluating each stack's resources is independent work, done in
+	// parallel; linking functions, roles and APIs across stacks is not.
+	stacks := make([]*Stack, len(inputs))
+	par.Each(len(inputs), func(i int) { stacks[i] = newStack(inputs[i]) })
+	for _, st := range stacks {
 		app.Stacks = append(app.Stacks, st)
 		app.Diagnostics = append(app.Diagnostics, st.Eval.Warnings...)
 		b := stackBuilder{app: app, st: st, roles: roles}

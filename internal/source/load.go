@@ -90,6 +90,16 @@ func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
 
 // ReadFile reads and parses the file at path.
 func ReadFile(path string, lim Limits) (*Document, error) {
+	data, err := ReadBytes(path, lim)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data, lim)
+}
+
+// ReadBytes reads the file at path, refusing files over the size limit
+// before reading them.
+func ReadBytes(path string, lim Limits) ([]byte, error) {
 	lim = lim.withDefaults()
 	f, err := os.Open(path)
 	if err != nil {
@@ -107,7 +117,7 @@ func ReadFile(path string, lim Limits) (*Document, error) {
 	if _, err := io.ReadFull(f, data); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return Parse(path, data, lim)
+	return data, nil
 }
 
 // Parse parses data as JSON when its first significant character is '{' or
