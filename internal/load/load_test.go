@@ -194,3 +194,45 @@ func TestCDKAssemblyLoadsWithConstructPathsAndFrameworkMarks(t *testing.T) {
 		}
 	}
 }
+
+func TestCyclicReferencesAndLoopsEndWithWarnings(t *testing.T) {
+	dir := writeTree(t, map[string]string{"t.yaml": `Parameters:
+  P: {Type: String, Default: !Ref P}
+Conditions:
+  A: !Condition B
+  B: !And [!Condition A, !Equals [!Ref P, x]]
+Resources:
+  First:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Sub ["${X}-${Second.QueueName}", {X: !Sub "${First.QueueName}"}]
+      Tags: [{Key: k, Value: !If [A, !Ref Second, !GetAtt First.Arn]}]
+  Second:
+    Type: AWS::SQS::Queue
+    Condition: B
+    Properties:
+      QueueName: !GetAtt First.QueueName
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt Second.Arn}
+  Fn:
+    Type: AWS::Lambda::Function
+    Condition: A
+    Properties: {Runtime: python3.12, Handler: a.h, Role: !GetAtt Fn.Arn, Code: {ZipFile: x}}
+`})
+	res, err := Paths([]string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 0 {
+		t.Errorf("errors: %v", res.Errors)
+	}
+	var cycle bool
+	for _, w := range res.Warnings {
+		cycle = cycle || strings.Contains(w.Msg, "depends on itself")
+	}
+	if !cycle {
+		t.Errorf("a condition cycle must be reported: %v", res.Warnings)
+	}
+	if len(res.App.Functions) != 1 {
+		t.Errorf("a function under an undecidable condition is kept: %d", len(res.App.Functions))
+	}
+}
