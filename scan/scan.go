@@ -14,7 +14,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/bulwark-sec/bulwark/internal/iam"
 	"github.com/bulwark-sec/bulwark/internal/load"
 	"github.com/bulwark-sec/bulwark/internal/model"
 	"github.com/bulwark-sec/bulwark/internal/par"
@@ -156,6 +159,11 @@ func Run(paths []string, opts Options) (*Result, error) {
 
 	raw, diags := runRules(selected, loaded.App, now)
 	res.Errors = append(res.Errors, diags...)
+	// Policy documents the IAM engine could not fully read: the rules judged
+	// what they could, and the user should know what they could not.
+	for _, d := range iam.For(loaded.App).Diagnostics {
+		res.Warnings = append(res.Warnings, diagnostic(d))
+	}
 
 	sup := newSuppressor(loaded.App, opts.Config, now, index)
 	if slices.Contains(selected, rules.SuppressionWithoutReason) {
@@ -259,7 +267,7 @@ func publicFinding(rf rule.Finding, index map[string]*rule.Rule, app *model.App)
 	r := index[rf.RuleID]
 	loc := rf.Location
 	f := Finding{
-		RuleID: rf.RuleID, Severity: rf.Severity, Message: rf.Message,
+		RuleID: rf.RuleID, Severity: rf.Severity, Message: sentence(rf.Message),
 		File: loc.Pos.File, Line: loc.Pos.Line, Column: loc.Pos.Column,
 		Stack: loc.Stack, Resource: loc.Resource, Function: loc.Function, CDKPath: loc.CDKPath, Framework: loc.Framework,
 		Evidence: rf.Evidence,
@@ -270,6 +278,21 @@ func publicFinding(rf rule.Finding, index map[string]*rule.Rule, app *model.App)
 	f.Fingerprint = fingerprint(f)
 	f.SourceLine = sourceLine(app, f.File, f.Line)
 	return f
+}
+
+// sentence presents a rule's message as one sentence: capital first letter,
+// one final period, whoever wrote the rule.
+func sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	r, size := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[size:]
+	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") && !strings.HasSuffix(msg, "!") {
+		msg += "."
+	}
+	return msg
 }
 
 func sourceLine(app *model.App, file string, line int) string {

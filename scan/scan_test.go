@@ -262,3 +262,31 @@ func TestGlobMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestMalformedPolicyDocumentsAreReported(t *testing.T) {
+	useCatalog(t, testRule)
+	dir := writeFiles(t, map[string]string{"t.yaml": `Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]}
+      Policies:
+        - PolicyName: broken
+          PolicyDocument: {Statement: [{Effect: Perhaps, Action: 5}]}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.h, Role: !GetAtt Role.Arn, Code: {ZipFile: x}}
+`})
+	res, err := Run([]string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) == 0 {
+		t.Error("a policy statement IAM cannot read must be reported as a warning")
+	}
+	for _, w := range res.Warnings {
+		if w.Line == 0 {
+			t.Errorf("warning without a line: %s", w)
+		}
+	}
+}
