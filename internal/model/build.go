@@ -70,8 +70,9 @@ type stackBuilder struct {
 	app       *App
 	st        *Stack
 	roles     map[string]*Role
-	functions map[string]*Function // by logical ID
-	ordered   []*Function          // the same, in source order
+	functions map[string]*Function      // by logical ID
+	ordered   []*Function               // the same, in source order
+	attached  map[*Resource][]*Resource // role → policy resources naming it, built on first use
 }
 
 func (b *stackBuilder) build() {

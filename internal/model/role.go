@@ -118,33 +118,54 @@ func (b *stackBuilder) fillRole(role *Role, res *Resource) {
 	}
 	role.Boundary = res.Prop("PermissionsBoundary")
 	// Policies that name the role from the other side.
-	for _, r := range b.st.Resources {
-		if r.Type != "AWS::IAM::Policy" && r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::RolePolicy" {
-			continue
-		}
-		targets := items(r.Prop("Roles"))
-		if r.Type == "AWS::IAM::RolePolicy" {
-			targets = []*source.Node{r.Prop("RoleName")}
-		}
-		for _, t := range targets {
-			if b.target(t, "AWS::IAM::Role") != res && !sameRoleName(t, res) {
-				continue
-			}
-			if r.Type == "AWS::IAM::ManagedPolicy" {
-				role.Policies = append(role.Policies, customerManaged(r))
-			} else {
-				name, _ := r.Prop("PolicyName").Str()
-				role.Policies = append(role.Policies, &Policy{Name: name, Kind: "policy-resource", Document: r.Prop("PolicyDocument"), Resource: r, Origin: r.Origin})
-			}
-			break
+	for _, r := range b.policiesNaming(res) {
+		if r.Type == "AWS::IAM::ManagedPolicy" {
+			role.Policies = append(role.Policies, customerManaged(r))
+		} else {
+			name, _ := r.Prop("PolicyName").Str()
+			role.Policies = append(role.Policies, &Policy{Name: name, Kind: "policy-resource", Document: r.Prop("PolicyDocument"), Resource: r, Origin: r.Origin})
 		}
 	}
 }
 
-func sameRoleName(ref *source.Node, role *Resource) bool {
-	s, ok := ref.Str()
-	rn, ok2 := role.Prop("RoleName").Str()
-	return ok && ok2 && s == rn
+// policiesNaming returns the AWS::IAM::Policy, ManagedPolicy and RolePolicy
+// resources that attach themselves to role, in source order. The index is
+// built once per stack, so a stack with many roles stays linear.
+func (b *stackBuilder) policiesNaming(role *Resource) []*Resource {
+	if b.attached == nil {
+		b.attached = map[*Resource][]*Resource{}
+		roleNames := map[string]*Resource{}
+		for _, r := range b.st.Resources {
+			if r.Type == "AWS::IAM::Role" {
+				if n, ok := r.Prop("RoleName").Str(); ok {
+					roleNames[n] = r
+				}
+			}
+		}
+		for _, r := range b.st.Resources {
+			if r.Type != "AWS::IAM::Policy" && r.Type != "AWS::IAM::ManagedPolicy" && r.Type != "AWS::IAM::RolePolicy" {
+				continue
+			}
+			targets := items(r.Prop("Roles"))
+			if r.Type == "AWS::IAM::RolePolicy" {
+				targets = []*source.Node{r.Prop("RoleName")}
+			}
+			seen := map[*Resource]bool{}
+			for _, t := range targets {
+				target := b.target(t, "AWS::IAM::Role")
+				if target == nil {
+					if s, ok := t.Str(); ok {
+						target = roleNames[s]
+					}
+				}
+				if target != nil && !seen[target] {
+					seen[target] = true
+					b.attached[target] = append(b.attached[target], r)
+				}
+			}
+		}
+	}
+	return b.attached[role]
 }
 
 func customerManaged(r *Resource) *Policy {
