@@ -1,6 +1,7 @@
 package sam
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,5 +75,42 @@ func BenchmarkTransform(b *testing.B) {
 		for _, root := range roots {
 			_, _ = Transform(root, Options{})
 		}
+	}
+}
+
+// degradedTemplate has functions functions, the first failing of which have
+// an event that fails half way through (an S3 event on a bucket that is not
+// in the template): each costs one more pass of the transform.
+func degradedTemplate(b *testing.B, functions, failing int) *source.Node {
+	b.Helper()
+	var sb strings.Builder
+	sb.WriteString("Transform: AWS::Serverless-2016-10-31\nResources:\n")
+	for i := range functions {
+		fmt.Fprintf(&sb, "  Fn%d:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      InlineCode: print(1)\n      Events:\n        Get: {Type: Api, Properties: {Path: /f%d, Method: get}}\n", i, i)
+		if i < failing {
+			sb.WriteString("        Upload: {Type: S3, Properties: {Bucket: !Ref Missing, Events: \"s3:ObjectCreated:*\"}}\n")
+		}
+	}
+	doc, err := source.Parse("degraded.yaml", []byte(sb.String()), source.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return doc.Root
+}
+
+// BenchmarkTransformLeavingOutEvents measures what leaving out failing
+// events costs: compare the sub-benchmarks with 0 failing events.
+func BenchmarkTransformLeavingOutEvents(b *testing.B) {
+	for _, failing := range []int{0, 1, 3, exactPasses + 10} {
+		b.Run(fmt.Sprintf("failing=%d", failing), func(b *testing.B) {
+			root := degradedTemplate(b, 50, failing)
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := Transform(root, Options{})
+				if err != nil || len(res.Warnings) != failing {
+					b.Fatalf("err %v, %d warnings", err, len(res.Warnings))
+				}
+			}
+		})
 	}
 }

@@ -17,36 +17,37 @@ import (
 // expandEmbeddedConnectors turns each resource's Connectors attribute into
 // AWS::Serverless::Connector resources named <Source><Connector>.
 func (t *transformer) expandEmbeddedConnectors() {
+	const without = "the connector is left out"
 	for _, r := range append([]*resource(nil), t.resources...) {
 		conns := r.node.Get("Connectors")
 		if conns == nil {
 			continue
 		}
 		if conns.Kind != source.Map {
-			t.fail(t.invalid(r, conns.Pos, "Property '%s.Connectors' should be a map.", r.id))
-			continue
+			t.tolerate(t.invalid(r, conns.Pos, "Property '%s.Connectors' should be a map.", r.id), "the connectors are left out")
+			conns = nil
 		}
 		for _, f := range fieldsOf(conns) {
 			id := r.id + f.Key
 			c := f.Value
 			if c.Kind != source.Map {
-				t.fail(t.errorAt(c.Pos, "Resource with id [%s] is invalid. %s.%s should be a map.", id, r.id, id))
+				t.tolerate(t.errorAt(c.Pos, "Resource with id [%s] is invalid. %s.%s should be a map.", id, r.id, id), without)
 				continue
 			}
 			props := c.Get("Properties")
 			if props == nil || props.Kind != source.Map {
-				t.fail(t.invalid(r, posOr(props, c.Pos), "Property 'Connectors.%s.Properties' should be a map.", f.Key))
+				t.tolerate(t.invalid(r, posOr(props, c.Pos), "Property 'Connectors.%s.Properties' should be a map.", f.Key), without)
 				continue
 			}
 			props = shallow(props)
 			src := obj(f.KeyPos, "Id", str(r.id, f.KeyPos))
 			if ref := props.Get("SourceReference"); ref != nil {
 				if ref.Kind != source.Map {
-					t.fail(t.invalid(r, ref.Pos, "Property 'Connectors.%s.Properties.SourceReference' should be a map.", f.Key))
+					t.tolerate(t.invalid(r, ref.Pos, "Property 'Connectors.%s.Properties.SourceReference' should be a map.", f.Key), without)
 					continue
 				}
 				if ref.Get("Id") != nil {
-					t.fail(t.errorAt(ref.Pos, "Resource with id [%s] is invalid. 'Id' shouldn't be defined in 'SourceReference'.", f.Key))
+					t.tolerate(t.errorAt(ref.Pos, "Resource with id [%s] is invalid. 'Id' shouldn't be defined in 'SourceReference'.", f.Key), without)
 					continue
 				}
 				for _, rf := range fieldsOf(ref) {
@@ -63,7 +64,7 @@ func (t *transformer) expandEmbeddedConnectors() {
 			}
 			set(node, "Properties", props)
 			if _, exists := t.byID[id]; exists {
-				t.fail(t.errorAt(f.KeyPos, "Transforming resource with id [%s] attempts to create a new resource with id [%s] and type \"%s\". A resource with that id already exists within this template. Please use a different id for that resource.", r.id, id, typeConnector))
+				t.tolerate(t.errorAt(f.KeyPos, "Transforming resource with id [%s] attempts to create a new resource with id [%s] and type \"%s\". A resource with that id already exists within this template. Please use a different id for that resource.", r.id, id, typeConnector), without)
 				continue
 			}
 			cr := &resource{id: id, keyPos: f.KeyPos, node: node, typ: typeConnector, props: props, implied: true, parent: r}
@@ -289,7 +290,7 @@ func missingVariable(template *source.Node, vars map[string]*source.Node) string
 }
 
 func (t *transformer) transformConnector(c *resource) error {
-	if err := t.checkProps(resourceWhere(c.id), c.props, resourceProps[typeConnector], c.typ); err != nil {
+	if err := t.checkProps(resourceWhere(c.id), c.props, resourceProps[typeConnector], c.typ, "the resource"); err != nil {
 		return err
 	}
 	props := c.props

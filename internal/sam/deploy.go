@@ -143,7 +143,7 @@ func (t *transformer) resolveFindInMap(n *source.Node) *source.Node {
 
 func (t *transformer) finishDeploymentPreferences() {
 	d := t.deployments
-	if d == nil || len(t.errs) > 0 {
+	if d == nil || len(t.errs) > 0 || len(t.failures) > 0 {
 		return
 	}
 	anyEnabled, skipRole := false, true
@@ -177,6 +177,9 @@ func (t *transformer) finishDeploymentPreferences() {
 		}
 		attrs = append(attrs, source.Field{Key: "Condition", KeyPos: pos, Value: str(name, pos)})
 	}
+	// Problems here belong to the function whose preference caused them.
+	defer func() { t.cur = nil }()
+	t.cur = first.function
 	t.emit(first.function, "ServerlessDeploymentApplication", resourceNode("AWS::CodeDeploy::Application", pos, attrs,
 		obj(pos, "ComputePlatform", str("Lambda", pos))), pos)
 	if !skipRole {
@@ -189,6 +192,7 @@ func (t *transformer) finishDeploymentPreferences() {
 			continue
 		}
 		r := p.function
+		t.cur = r
 		alarms, ok := alarmConfiguration(p.alarms)
 		if !ok {
 			t.fail(t.invalid(r, p.alarms.Pos, "Alarms must be a list"))

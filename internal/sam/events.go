@@ -27,36 +27,47 @@ func (e *event) propPos(name string) source.Pos {
 	return e.keyPos
 }
 
-// events parses and caches a resource's Events. Problems with the Events
-// property itself are errors; an event with an unknown type is an error too,
-// as in SAM.
-func (t *transformer) events(r *resource) ([]*event, error) {
+// events parses, checks and caches a resource's Events. An event SAM would
+// reject for its own sake (not a map, an unknown type, a required property
+// missing or of the wrong shape) is left out with a warning, and so is an
+// event an earlier pass failed on; the others keep their valid properties.
+// Events that are not a map at all are reported by the resource's own
+// property check.
+func (t *transformer) events(r *resource) []*event {
 	if r.evsParsed {
-		return r.evs, nil
+		return r.evs
 	}
 	r.evsParsed = true
 	evs := r.props.Get("Events")
-	if evs == nil || evs.Kind == source.Null {
-		return nil, nil
-	}
-	if evs.Kind != source.Map {
-		return nil, t.invalid(r, evs.Pos, "Type of property 'Events' is invalid.")
+	if evs == nil || evs.Kind != source.Map {
+		return nil
 	}
 	known := functionEventProps
 	if r.typ == typeStateMachine {
 		known = stateMachineEventProps
 	}
 	for _, f := range fieldsOf(evs) {
-		if f.Value.Kind == source.Null {
+		without := withoutEvent(r.id, f.Key)
+		if f.Value.Kind == source.Null || t.left.event(r.id, f.Key) {
 			continue
 		}
 		if f.Value.Kind != source.Map {
-			return nil, t.invalid(r, f.Value.Pos, "Type of property 'Events' is invalid.")
+			t.tolerate(t.invalid(r, f.Value.Pos, "Type of property 'Events' is invalid."), without)
+			continue
 		}
 		ev := &event{id: f.Key, keyPos: f.KeyPos, pos: f.Value.Pos, node: f.Value, logicalID: r.id + f.Key}
 		typ := f.Value.Get("Type")
 		if s, ok := stringValue(typ); ok {
 			ev.typ = s
+		}
+		specs, ok := known[ev.typ]
+		if !ok {
+			if typ == nil {
+				t.tolerate(t.invalidEvent(r, ev, ev.keyPos, "Resource dict missing key 'Type'."), without)
+			} else {
+				t.tolerate(t.invalidEvent(r, ev, typ.Pos, "Event type '%s' is not supported for %s.", typ.Value, r.typ), without)
+			}
+			continue
 		}
 		props := f.Value.Get("Properties")
 		switch {
@@ -65,29 +76,43 @@ func (t *transformer) events(r *resource) ([]*event, error) {
 		case props.Kind == source.Map:
 			ev.props = shallow(props)
 		default:
-			ev.props = props
+			t.tolerate(t.invalidEvent(r, ev, props.Pos, "Properties should be a map."), without)
+			continue
 		}
-		if _, ok := known[ev.typ]; !ok {
-			if typ == nil {
-				return nil, t.invalidEvent(r, ev, ev.keyPos, "Resource dict missing key 'Type'.")
-			}
-			return nil, t.invalidEvent(r, ev, typ.Pos, "Event type '%s' is not supported for %s.", typ.Value, r.typ)
+		if ev.typ == "Api" {
+			// The implicit API fills RestApiId in later; checkEvent
+			// requires it then.
+			specs = withOptional(specs, "RestApiId")
+		}
+		if err := t.checkProps(eventWhere(r.id, ev.id), ev.props, specs, "event type "+ev.typ, "the event"); err != nil {
+			t.tolerate(err, without)
+			continue
 		}
 		r.evs = append(r.evs, ev)
 	}
-	return r.evs, nil
+	return r.evs
 }
 
-// checkEvent validates an event's properties against the SAM spec.
-func (t *transformer) checkEvent(r *resource, ev *event) error {
-	if ev.props.Kind != source.Map {
-		return t.invalidEvent(r, ev, ev.props.Pos, "Properties should be a map.")
+// withOptional returns a copy of specs in which name is not required.
+func withOptional(specs map[string]propSpec, name string) map[string]propSpec {
+	out := make(map[string]propSpec, len(specs))
+	for k, v := range specs {
+		out[k] = v
 	}
+	spec := out[name]
+	spec.required = false
+	out[name] = spec
+	return out
+}
+
+// checkEvent checks that an event has its required properties once the
+// implicit APIs have filled theirs in; events already checked the rest.
+func (t *transformer) checkEvent(r *resource, ev *event) error {
 	known := functionEventProps
 	if r.typ == typeStateMachine {
 		known = stateMachineEventProps
 	}
-	return t.checkProps(eventWhere(r.id, ev.id), ev.props, known[ev.typ], "event type "+ev.typ)
+	return t.missingRequired(eventWhere(r.id, ev.id), ev.props, known[ev.typ])
 }
 
 // orderedEvents returns the events sorted the way SAM processes them: by

@@ -53,27 +53,30 @@ type functionBuild struct {
 // its execution role, version and alias, URL, asynchronous invocation config
 // and the resources of each event.
 func (t *transformer) transformFunction(r *resource) error {
-	if err := t.expandPolicyTemplates(r); err != nil {
-		return err
-	}
-	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeFunction], r.typ); err != nil {
+	t.expandPolicyTemplates(r)
+	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeFunction], r.typ, "the resource"); err != nil {
 		return err
 	}
 	props := r.props
 	if dlq := props.Get("DeadLetterQueue"); truthy(dlq) {
 		if err := t.validateDLQ(r, dlq); err != nil {
-			return err
+			t.tolerate(err, "the resource is analyzed without its DeadLetterQueue")
+			props.Delete("DeadLetterQueue")
 		}
 	}
 	if err := t.validateTenancy(r); err != nil {
-		return err
+		t.tolerate(err, "the function is analyzed as written")
 	}
 	if pc := props.Get("ProvisionedConcurrencyConfig"); truthy(pc) && !truthy(props.Get("AutoPublishAlias")) {
-		return t.invalid(r, pc.Pos, "To set ProvisionedConcurrencyConfig AutoPublishALias must be defined on the function")
+		t.tolerate(t.invalid(r, pc.Pos, "To set ProvisionedConcurrencyConfig AutoPublishALias must be defined on the function"),
+			"the setting is ignored, as there is no alias to apply it to")
+		props.Delete("ProvisionedConcurrencyConfig")
 	}
 	if v := props.Get("VersionDeletionPolicy"); v != nil && !isIntrinsic(v) {
 		if s, _ := stringValue(v); s != "Delete" && s != "Retain" {
-			return t.invalid(r, v.Pos, "Property 'VersionDeletionPolicy' should be a one of the strings: 'Delete' or 'Retain'.")
+			t.tolerate(t.invalid(r, v.Pos, "Property 'VersionDeletionPolicy' should be a one of the strings: 'Delete' or 'Retain'."),
+				"the default policy is used")
+			props.Delete("VersionDeletionPolicy")
 		}
 	}
 	fn, err := t.lambdaFunction(r)
@@ -158,18 +161,10 @@ func (t *transformer) lambdaFunction(r *resource) (*source.Node, error) {
 		set(fn, "FunctionName", v)
 	}
 	copyProps(fn, props, lambdaFunctionProps)
-	code, err := t.codeDict(r)
-	if err != nil {
-		return nil, err
-	}
+	packageType, code := t.codeDict(r)
 	set(fn, "Code", code)
 	copyProps(fn, props, lambdaFunctionPropsAfterCode)
-	tags := props.Get("Tags")
-	if tags != nil && tags.Kind == source.Map {
-		if err := t.checkReservedTags(r, tags, "lambda:createdBy"); err != nil {
-			return nil, err
-		}
-	}
+	tags := t.withoutReservedTag(r, props.Get("Tags"), "lambda:createdBy")
 	set(fn, "Tags", tagList(r.keyPos, "lambda:createdBy", tags))
 	copyProps(fn, props, lambdaFunctionPropsAfterTags)
 	if tracing := props.Get("Tracing"); truthy(tracing) {
@@ -196,9 +191,7 @@ func (t *transformer) lambdaFunction(r *resource) (*source.Node, error) {
 			set(fn, f.Key, f.Value)
 		}
 	}
-	if err := t.validatePackageType(r, fn); err != nil {
-		return nil, err
-	}
+	t.checkPackageType(r, packageType, fn)
 	return fn, nil
 }
 
@@ -220,12 +213,26 @@ func capacityProviderConfig(cfg *source.Node) *source.Node {
 	return obj(cfg.Pos, "LambdaManagedInstancesCapacityProviderConfig", inner)
 }
 
-// codeDict builds the Code property from InlineCode, CodeUri or ImageUri.
-func (t *transformer) codeDict(r *resource) (*source.Node, error) {
+// codeDict builds the Code property from InlineCode, CodeUri or ImageUri,
+// and returns the package type it read. Like SAM it prefers InlineCode when
+// both InlineCode and CodeUri are set. Where SAM rejects the code settings
+// (none given, a CodeUri that is not an S3 location, an Image function
+// without ImageUri, an unknown PackageType) it warns and returns no Code:
+// the function is still expanded, with its role, events and permissions.
+// Templates written for `sam build` often leave CodeUri or ImageUri out,
+// because the SAM CLI fills them in.
+func (t *transformer) codeDict(r *resource) (string, *source.Node) {
 	props := r.props
 	packageType := "Zip"
-	if v, ok := stringValue(props.Get("PackageType")); ok {
-		packageType = v
+	if v := props.Get("PackageType"); v != nil && v.Kind != source.Null {
+		if s, ok := stringValue(v); ok {
+			packageType = s
+		} else {
+			// SAM reads PackageType itself: an intrinsic is invalid.
+			var b strings.Builder
+			writePyJSON(&b, v)
+			packageType = b.String()
+		}
 	}
 	nonNull := func(name string) *source.Node {
 		if v := props.Get(name); v != nil && v.Kind != source.Null {
@@ -233,6 +240,7 @@ func (t *transformer) codeDict(r *resource) (*source.Node, error) {
 		}
 		return nil
 	}
+	const without = "the function is analyzed without a code location"
 	var code *source.Node
 	switch packageType {
 	case "Zip":
@@ -243,29 +251,35 @@ func (t *transformer) codeDict(r *resource) (*source.Node, error) {
 		case uri != nil:
 			c, err := t.s3Location(r, uri, "CodeUri", "S3Bucket", "S3Key", "S3ObjectVersion")
 			if err != nil {
-				return nil, err
+				t.tolerate(err, without)
+				return packageType, nil
 			}
 			code = c
 		default:
-			return nil, t.invalid(r, r.keyPos, "Only one of 'InlineCode' or 'CodeUri' can be set.")
+			t.tolerate(t.invalid(r, r.keyPos, "Only one of 'InlineCode' or 'CodeUri' can be set."),
+				"neither is, so "+without+" (sam build would package the template's directory)")
+			return packageType, nil
 		}
 		if kms := props.Get("SourceKMSKeyArn"); truthy(kms) {
 			code = shallow(code)
 			set(code, "SourceKMSKeyArn", kms)
 		}
 	case "Image":
+		const withoutImage = "the function is analyzed without an image (sam build fills it in from the function's Metadata)"
 		uri := nonNull("ImageUri")
 		if uri == nil {
-			return nil, t.invalid(r, r.keyPos, "'ImageUri' must be set.")
+			t.tolerate(t.invalid(r, r.keyPos, "'ImageUri' must be set."), withoutImage)
+			return packageType, nil
 		}
 		if !truthy(uri) {
-			return nil, t.invalid(r, uri.Pos, "'ImageUri' requires that a image hosted at a registry be specified.")
+			t.tolerate(t.invalid(r, uri.Pos, "'ImageUri' requires that a image hosted at a registry be specified."), withoutImage)
+			return packageType, nil
 		}
 		code = obj(uri.Pos, "ImageUri", uri)
 	default:
-		return nil, t.invalid(r, props.Get("PackageType").Pos, "invalid 'PackageType' : %s", packageType)
+		t.tolerate(t.invalid(r, props.Get("PackageType").Pos, "invalid 'PackageType' : %s", packageType), without)
 	}
-	return code, nil
+	return packageType, code
 }
 
 var dynamicRefInURI = regexp.MustCompile(`\{\{resolve:(ssm|ssm-secure|secretsmanager):[a-zA-Z0-9_.\-/]+(:\d+)?\}\}`)
@@ -323,27 +337,25 @@ func parseS3URI(s string) (bucket, key, version string, ok bool) {
 	return u.Host, strings.TrimLeft(u.Path, "/"), version, true
 }
 
-func (t *transformer) validatePackageType(r *resource, fn *source.Node) error {
-	packageType := "Zip"
-	if v := fn.Get("PackageType"); v != nil {
-		packageType, _ = v.Str()
-	}
+// checkPackageType warns about the settings SAM rejects for the function's
+// package type. None of them changes what the function may do, so the
+// function is analyzed as written.
+func (t *transformer) checkPackageType(r *resource, packageType string, fn *source.Node) {
+	const asWritten = "the function is analyzed as written"
 	switch packageType {
 	case "Zip":
 		if !truthy(fn.Get("Runtime")) || !truthy(fn.Get("Handler")) {
-			return t.invalid(r, r.keyPos, "Runtime and Handler needs to be present when PackageType is of type `Zip`")
+			t.tolerate(t.invalid(r, r.keyPos, "Runtime and Handler needs to be present when PackageType is of type `Zip`"), asWritten)
 		}
 		if truthy(fn.Get("Code").Get("ImageUri")) || truthy(fn.Get("ImageConfig")) {
-			return t.invalid(r, r.keyPos, "ImageUri or ImageConfig cannot be present when PackageType is of type `Zip`")
+			t.tolerate(t.invalid(r, r.keyPos, "ImageUri or ImageConfig cannot be present when PackageType is of type `Zip`"), asWritten)
 		}
 	case "Image":
 		if truthy(fn.Get("Handler")) || truthy(fn.Get("Runtime")) || truthy(fn.Get("Layers")) {
-			return t.invalid(r, r.keyPos, "Runtime, Handler, Layers cannot be present when PackageType is of type `Image`")
+			t.tolerate(t.invalid(r, r.keyPos, "Runtime, Handler, Layers cannot be present when PackageType is of type `Image`"), asWritten)
 		}
-	default:
-		return t.invalid(r, r.keyPos, "PackageType needs to be `Zip` or `Image`")
 	}
-	return nil
+	// Any other package type was reported with the code settings.
 }
 
 func (t *transformer) validateDLQ(r *resource, dlq *source.Node) error {
@@ -422,9 +434,7 @@ func (t *transformer) functionRole(r *resource, invokePolicies []*source.Node) (
 				"Effect", str("Allow", dlq.Pos)))), dlq.Pos))
 	}
 	b.policies = append(b.policies, invokePolicies...)
-	if err := t.addPolicies(r, b, props.Get("Policies")); err != nil {
-		return nil, err
-	}
+	t.addPolicies(r, b, props.Get("Policies"))
 	b.path = props.Get("RolePath")
 	b.boundary = props.Get("PermissionsBoundary")
 	b.tags = tagList(r.keyPos, "lambda:createdBy", props.Get("Tags"))
@@ -524,6 +534,9 @@ func (t *transformer) versionLogicalID(b *functionBuild, codeSha string) (string
 	code, err := t.resolveParams(b.fn.Get("Code"))
 	if err != nil {
 		return "", err
+	}
+	if code == nil {
+		code = obj(b.r.keyPos) // no code location SAM could read; see codeDict
 	}
 	dict := shallow(code)
 	if env := b.fn.Get("Environment"); truthy(env) && env.Kind == source.Map {

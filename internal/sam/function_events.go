@@ -9,21 +9,24 @@ import (
 // functionEvents generates the resources for each event of a function:
 // permissions for push sources, event source mappings (and role policies)
 // for pull sources, and routes on APIs.
+//
+// A problem with one event leaves t.curEv set to it, so that the next pass
+// leaves out just that event.
 func (t *transformer) functionEvents(b *functionBuild, pass []source.Field) error {
-	evs, err := t.events(b.r)
-	if err != nil {
-		return err
-	}
+	evs := t.events(b.r)
 	for _, ev := range evs {
+		t.curEv = ev
 		if err := t.checkEvent(b.r, ev); err != nil {
 			return err
 		}
 	}
 	for _, ev := range orderedEvents(evs) {
+		t.curEv = ev
 		if err := t.functionEvent(b, ev, pass); err != nil {
 			return err
 		}
 	}
+	t.curEv = nil
 	return nil
 }
 

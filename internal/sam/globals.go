@@ -45,7 +45,10 @@ func globalsError(pos source.Pos, msg string) *source.Error {
 // and any other value, or a value whose shape differs between the two
 // levels, is taken from the resource. Intrinsic functions count as plain
 // values. The IgnoreGlobals attribute opts a resource out, wholly ("*") or
-// per property.
+// per property. Sections and properties SAM does not support in Globals
+// are not applied, with a warning; a Globals section, or a section in it,
+// that is not a map is an error, since every resource of its type would be
+// expanded from the wrong defaults.
 func (t *transformer) applyGlobals() bool {
 	globals := t.root.Get("Globals")
 	sections := map[string]*source.Node{}
@@ -62,23 +65,29 @@ func (t *transformer) applyGlobals() bool {
 		for _, f := range fieldsOf(globals) {
 			supported, ok := globalProperties[f.Key]
 			if !ok {
-				t.errs = append(t.errs, globalsError(f.KeyPos, fmt.Sprintf(
-					"'%s' is not supported. Must be one of the following values - [%s]", f.Key, strings.Join(names, ", "))))
-				return false
+				t.tolerate(globalsError(f.KeyPos, fmt.Sprintf(
+					"'%s' is not supported. Must be one of the following values - [%s]", f.Key, strings.Join(names, ", "))),
+					"the section is not applied")
+				continue
 			}
 			if f.Value.Kind != source.Map {
 				t.errs = append(t.errs, globalsError(f.Value.Pos, fmt.Sprintf("Value of %s must be a dictionary", f.Key)))
 				return false
 			}
+			section := f.Value
 			for _, p := range f.Value.Fields {
 				if !contains(supported, p.Key) {
-					t.errs = append(t.errs, globalsError(p.KeyPos, fmt.Sprintf(
+					t.tolerate(globalsError(p.KeyPos, fmt.Sprintf(
 						"'%s' is not a supported property of '%s'. Must be one of the following values - [%s]",
-						p.Key, f.Key, strings.Join(supported, ", "))))
-					return false
+						p.Key, f.Key, strings.Join(supported, ", "))),
+						"the property is not applied")
+					if section == f.Value {
+						section = shallow(f.Value)
+					}
+					section.Delete(p.Key)
 				}
 			}
-			sections["AWS::Serverless::"+f.Key] = f.Value
+			sections["AWS::Serverless::"+f.Key] = section
 		}
 	}
 	for _, r := range t.resources {
@@ -86,12 +95,7 @@ func (t *transformer) applyGlobals() bool {
 		if g == nil || r.props == nil {
 			continue
 		}
-		g, err := t.ignoredGlobals(r, g)
-		if err != nil {
-			t.errs = append(t.errs, err)
-			return false
-		}
-		r.props = mergeGlobal(g, r.props)
+		r.props = mergeGlobal(t.ignoredGlobals(r, g), r.props)
 		r.props.Pos = r.node.Pos
 		if body := r.props.Get("DefinitionBody"); r.managed && body != nil {
 			r.body = body
@@ -101,26 +105,34 @@ func (t *transformer) applyGlobals() bool {
 	return true
 }
 
-func (t *transformer) ignoredGlobals(r *resource, g *source.Node) (*source.Node, *source.Error) {
+// ignoredGlobals returns the Globals section g without what r's
+// IgnoreGlobals attribute opts out of. Where SAM rejects the attribute, the
+// transform warns: an item naming no global property is skipped, and an
+// attribute that is neither "*" nor a list opts out of nothing.
+func (t *transformer) ignoredGlobals(r *resource, g *source.Node) *source.Node {
 	ignore := r.attr("IgnoreGlobals")
 	if ignore == nil {
-		return g, nil
+		return g
 	}
 	if s, ok := stringValue(ignore); ok && s == "*" {
-		return obj(g.Pos), nil
+		return obj(g.Pos)
 	}
 	if ignore.Kind != source.Seq {
-		return nil, &source.Error{Pos: ignore.Pos, Msg: fmt.Sprintf("Resource %s has invalid resource attribute 'IgnoreGlobals'.", r.id)}
+		t.tolerate(&source.Error{Pos: ignore.Pos, Msg: fmt.Sprintf("Resource %s has invalid resource attribute 'IgnoreGlobals'.", r.id)},
+			"all Globals are applied to it")
+		return g
 	}
 	out := shallow(g)
 	for _, it := range itemsOf(ignore) {
 		key, _ := stringValue(it)
 		if g.Get(key) == nil {
-			return nil, &source.Error{Pos: it.Pos, Msg: fmt.Sprintf("Resource %s has invalid resource attribute 'IgnoreGlobals' on item '%s'.", r.id, it.Value)}
+			t.tolerate(&source.Error{Pos: it.Pos, Msg: fmt.Sprintf("Resource %s has invalid resource attribute 'IgnoreGlobals' on item '%s'.", r.id, it.Value)},
+				"the item is skipped")
+			continue
 		}
 		out.Delete(key)
 	}
-	return out, nil
+	return out
 }
 
 func mergeGlobal(global, local *source.Node) *source.Node {

@@ -22,7 +22,7 @@ export function response(ctx) {
 // logging role, API keys, cache, domain, data sources with their service
 // roles and policies, functions and pipeline resolvers.
 func (t *transformer) transformGraphQLAPI(r *resource) error {
-	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeGraphQLAPI], r.typ); err != nil {
+	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeGraphQLAPI], r.typ, "the resource"); err != nil {
 		return err
 	}
 	props := r.props

@@ -440,7 +440,7 @@ func (t *transformer) httpAuthorizerOpenAPI(r *resource, a *httpAuthorizer) (*so
 // ApiGatewayV2 Api with its OpenAPI body (CORS, authorizers, default
 // authorization, tags), a Stage, authorizer permissions and custom domains.
 func (t *transformer) transformHTTPAPI(r *resource) error {
-	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeHTTPAPI], r.typ); err != nil {
+	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeHTTPAPI], r.typ, "the resource"); err != nil {
 		return err
 	}
 	props := r.props

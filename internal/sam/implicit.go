@@ -103,19 +103,18 @@ func (t *transformer) addImplicitAPI(api *implicitAPI) {
 
 	var firstPos source.Pos
 	for _, r := range append([]*resource(nil), t.resources...) {
-		if r.typ != typeFunction && r.typ != typeStateMachine {
+		if (r.typ != typeFunction && r.typ != typeStateMachine) || t.isLeftOut(r) {
 			continue
 		}
-		evs, err := t.events(r)
-		if err != nil {
-			continue // reported when the resource itself is transformed
-		}
-		for _, ev := range evs {
+		for _, ev := range t.events(r) {
 			if ev.typ != api.eventType {
 				continue
 			}
-			if err := t.attachToAPI(api, r, ev); err != nil {
-				t.fail(err)
+			t.cur, t.curEv = r, ev
+			err := t.attachToAPI(api, r, ev)
+			t.fail(err)
+			t.cur, t.curEv = nil, nil
+			if err != nil {
 				continue
 			}
 			if !firstPos.IsValid() {
@@ -143,11 +142,11 @@ func (t *transformer) addImplicitAPI(api *implicitAPI) {
 // the given type, so the implicit API is only built when it can be used.
 func (t *transformer) hasEventType(typ string) bool {
 	for _, r := range t.resources {
-		if r.typ != typeFunction && r.typ != typeStateMachine {
+		if (r.typ != typeFunction && r.typ != typeStateMachine) || t.isLeftOut(r) {
 			continue
 		}
-		for _, f := range fieldsOf(r.props.Get("Events")) {
-			if s, _ := stringValue(f.Value.Get("Type")); s == typ {
+		for _, ev := range t.events(r) {
+			if ev.typ == typ {
 				return true
 			}
 		}

@@ -101,47 +101,54 @@ func (t *transformer) policyKindOf(n *source.Node, templates bool) (policyKind, 
 
 // expandPolicyTemplates replaces SAM policy templates in a Policies value by
 // the policy documents they stand for, as SAM's policy template plugin does
-// before anything else reads the property.
-func (t *transformer) expandPolicyTemplates(r *resource) error {
+// before anything else reads the property. An entry SAM rejects (an unknown
+// template, missing parameters, a malformed Fn::If) is left out of the role
+// with a warning.
+func (t *transformer) expandPolicyTemplates(r *resource) {
 	policies := r.props.Get("Policies")
 	entries := policyEntries(policies)
 	if len(entries) == 0 {
-		return nil
+		return
 	}
-	out := make([]*source.Node, len(entries))
+	out := make([]*source.Node, 0, len(entries))
 	changed := policies.Kind != source.Seq
-	for i, e := range entries {
-		k, err := t.policyKindOf(e, true)
+	for _, e := range entries {
+		expanded, err := t.expandPolicyEntry(r, e)
 		if err != nil {
-			return err
-		}
-		out[i] = e
-		if k != policyTemplateEntry {
+			t.tolerate(err, "the policy is left out of the role")
+			changed = true
 			continue
 		}
-		changed = true
-		if cond, then, els, ok := ifParts(e); ok {
-			if !isNoValue(then) {
-				if then, err = t.expandTemplate(r, then); err != nil {
-					return err
-				}
-			}
-			if !isNoValue(els) {
-				if els, err = t.expandTemplate(r, els); err != nil {
-					return err
-				}
-			}
-			out[i] = fnIf(cond, then, els, e.Pos)
-			continue
-		}
-		if out[i], err = t.expandTemplate(r, e); err != nil {
-			return err
-		}
+		changed = changed || expanded != e
+		out = append(out, expanded)
 	}
 	if changed {
 		set(r.props, "Policies", &source.Node{Kind: source.Seq, Pos: policies.Pos, Items: out})
 	}
-	return nil
+}
+
+// expandPolicyEntry returns one Policies entry with the policy templates in
+// it expanded, or the entry itself when it holds none.
+func (t *transformer) expandPolicyEntry(r *resource, e *source.Node) (*source.Node, error) {
+	k, err := t.policyKindOf(e, true)
+	if err != nil || k != policyTemplateEntry {
+		return e, err
+	}
+	cond, then, els, ok := ifParts(e)
+	if !ok {
+		return t.expandTemplate(r, e)
+	}
+	if !isNoValue(then) {
+		if then, err = t.expandTemplate(r, then); err != nil {
+			return nil, err
+		}
+	}
+	if !isNoValue(els) {
+		if els, err = t.expandTemplate(r, els); err != nil {
+			return nil, err
+		}
+	}
+	return fnIf(cond, then, els, e.Pos), nil
 }
 
 // expandTemplate turns {"TemplateName": {Param: value}} into the policy
@@ -253,11 +260,15 @@ func (b *roleBuilder) node() *source.Node {
 
 // addPolicies adds the entries of a Policies property to a role: inline
 // documents become named policies, managed policy names become ARNs.
-func (t *transformer) addPolicies(r *resource, b *roleBuilder, policies *source.Node) error {
+//
+// An entry SAM rejects is left out of the role with a warning: the role is
+// analyzed with the policies that can be read.
+func (t *transformer) addPolicies(r *resource, b *roleBuilder, policies *source.Node) {
 	for i, e := range policyEntries(policies) {
 		k, err := t.policyKindOf(e, false)
 		if err != nil {
-			return err
+			t.tolerate(err, "the policy is left out of the role")
+			continue
 		}
 		switch k {
 		case policyStatement:
@@ -287,10 +298,10 @@ func (t *transformer) addPolicies(r *resource, b *roleBuilder, policies *source.
 			}
 			b.addManaged(arn)
 		default:
-			return t.invalid(r, e.Pos, "Policy at index %d in the 'Policies' property is not valid", i)
+			t.tolerate(t.invalid(r, e.Pos, "Policy at index %d in the 'Policies' property is not valid", i),
+				"the policy is left out of the role")
 		}
 	}
-	return nil
 }
 
 func (t *transformer) managedNameToARN(n *source.Node) *source.Node {
@@ -340,9 +351,16 @@ func tagList(pos source.Pos, samKey string, tags ...*source.Node) *source.Node {
 	return out
 }
 
-func (t *transformer) checkReservedTags(r *resource, tags *source.Node, reserved string) error {
-	if f, ok := tags.Field(reserved); ok {
-		return t.invalid(r, f.KeyPos, "%s is a reserved Tag key name and cannot be set on your resource. Please change the tag key in the input.", reserved)
+// withoutReservedTag returns tags without the tag key SAM reserves for
+// itself, with a warning when the user set it (SAM rejects that).
+func (t *transformer) withoutReservedTag(r *resource, tags *source.Node, reserved string) *source.Node {
+	f, ok := tags.Field(reserved)
+	if !ok {
+		return tags
 	}
-	return nil
+	t.tolerate(t.invalid(r, f.KeyPos, "%s is a reserved Tag key name and cannot be set on your resource. Please change the tag key in the input.", reserved),
+		"the tag is left out")
+	out := shallow(tags)
+	out.Delete(reserved)
+	return out
 }

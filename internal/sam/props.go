@@ -2,6 +2,7 @@ package sam
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -247,11 +248,21 @@ func (k kind) String() string {
 	return out + " or " + names[len(names)-1]
 }
 
-// checkProps validates a property map against specs. Unknown properties are
-// not errors here: the transform passes them through and warns, so a newer
-// SAM feature still reaches the scanner. A missing required property or a
-// value of the wrong shape is an error, as in SAM.
-func (t *transformer) checkProps(where string, props *source.Node, specs map[string]propSpec, what string) error {
+// undroppable lists the properties that are not dropped when written with
+// the wrong shape; that is an error for the resource (or event) instead.
+// Most restrict who can reach a resource: without them it would look more
+// exposed than the user meant. RestApiId and ApiId name the API an event
+// attaches to: without them it would attach to the implicit API.
+var undroppable = []string{"ApiId", "Auth", "DisableExecuteApiEndpoint", "EndpointConfiguration",
+	"PermissionsBoundary", "Policy", "RestApiId"}
+
+// checkProps validates a property map against specs. Unknown properties
+// pass through with a warning, so a newer SAM feature still reaches the
+// scanner. A value of the wrong shape is dropped with a warning that says
+// owner ("the resource", "the event") is analyzed without it. A required
+// property that is missing or of the wrong shape is an error, as in SAM.
+func (t *transformer) checkProps(where string, props *source.Node, specs map[string]propSpec, what, owner string) error {
+	var misshapen []string
 	for _, f := range fieldsOf(props) {
 		spec, ok := specs[f.Key]
 		if !ok {
@@ -261,13 +272,25 @@ func (t *transformer) checkProps(where string, props *source.Node, specs map[str
 			}
 			continue
 		}
-		if f.Value.Kind == source.Null {
+		if f.Value.Kind == source.Null || spec.kind.fits(f.Value) {
 			continue
 		}
-		if !spec.kind.fits(f.Value) {
-			return t.errorAt(f.Value.Pos, "%sProperty '%s' should be %s.", where, f.Key, spec.kind)
+		wrong := t.errorAt(f.Value.Pos, "%sProperty '%s' should be %s.", where, f.Key, spec.kind)
+		if spec.required || slices.Contains(undroppable, f.Key) {
+			return wrong
 		}
+		t.tolerate(wrong, owner+" is analyzed without its "+f.Key)
+		misshapen = append(misshapen, f.Key)
 	}
+	for _, name := range misshapen {
+		props.Delete(name)
+	}
+	return t.missingRequired(where, props, specs)
+}
+
+// missingRequired returns SAM's error for the first required property (in
+// name order) that props lacks.
+func (t *transformer) missingRequired(where string, props *source.Node, specs map[string]propSpec) error {
 	var required []string
 	for name, spec := range specs {
 		if spec.required {

@@ -116,8 +116,14 @@ func (t *transformer) addLambdaIntegration(b *functionBuild, ev *event, api *res
 		return invalidDoc(posOf(doc), "Invalid Swagger document or the Swagger document is not explicitly defined in 'DefinitionBody'.")
 	}
 	ed := &editor{t: t, doc: doc}
-	if err := ed.validatePaths(); err != nil {
-		return err
+	if !t.validBodies[doc] {
+		if err := ed.validatePaths(); err != nil {
+			return err
+		}
+		if t.validBodies == nil {
+			t.validBodies = map[*source.Node]bool{}
+		}
+		t.validBodies[doc] = true
 	}
 	pathNode := ev.prop("Path")
 	has, err := ed.hasIntegration(path, method)
@@ -437,7 +443,7 @@ var restAPIAuthKeys = []string{"Authorizers", "DefaultAuthorizer", "InvokeRole",
 // policy), a Deployment, a Stage, authorizer permissions, usage plans and
 // custom domains.
 func (t *transformer) transformAPI(r *resource) error {
-	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeAPI], r.typ); err != nil {
+	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeAPI], r.typ, "the resource"); err != nil {
 		return err
 	}
 	props := r.props

@@ -18,7 +18,6 @@ package sam
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -66,7 +65,11 @@ type Result struct {
 	// the SAM construct it came from.
 	Origins map[string]Origin
 	// Warnings are problems SAM tolerates or that the offline transform
-	// could not follow, such as unknown properties or nested applications.
+	// could not follow, such as unknown properties or nested applications,
+	// and problems SAM rejects the template for but that are confined to
+	// one resource, event or property: each gives SAM's message and what the
+	// transform did instead (ignored a value, left out an event or a
+	// resource). Sorted by position.
 	Warnings []*source.Error
 }
 
@@ -80,10 +83,14 @@ type Origin struct {
 
 // Transform expands the SAM resources in root. It does not modify root.
 //
-// Problems for which SAM rejects the template come back as the error: a
-// *source.Error for a single problem, or errors.Join of several (use
-// errors.As to reach the first). Templates with no SAM resources come back
-// unchanged.
+// A problem confined to one resource, one of its events or one of its
+// properties does not stop the transform, though SAM would reject the
+// template for it: the transform expands what it can, leaves out what it
+// cannot, and says which in a warning that starts with SAM's message. Only
+// problems that leave nothing sound to expand (Resources or Globals not a
+// map) come back as the error: a *source.Error for a single problem, or
+// errors.Join of several (use errors.As to reach the first). Templates with
+// no SAM resources come back unchanged.
 func Transform(root *source.Node, opts Options) (*Result, error) {
 	if root == nil || root.Kind != source.Map {
 		pos := source.Pos{}
@@ -96,15 +103,44 @@ func Transform(root *source.Node, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sam transform: %w", err)
 	}
-	t := newTransformer(root, opts, d)
-	if !t.hasSAM() {
+	if root.Get("Globals") == nil && !IsSAM(root) {
 		return &Result{Template: root, Origins: map[string]Origin{}}, nil
 	}
-	t.run()
-	if len(t.errs) > 0 {
-		return nil, t.joinedErrors()
+	// A pass that fails on a resource or an event is thrown away, and the
+	// next one leaves out what failed; each pass leaves out something more,
+	// so the loop ends. The warnings of the passes thrown away are kept:
+	// those about what was then left out are not given again.
+	left := newLeftOut()
+	var warnings []*source.Error
+	for pass := 0; ; pass++ {
+		t := newTransformer(root, opts, d, left)
+		t.exact = pass < exactPasses
+		t.run()
+		if len(t.errs) > 0 {
+			return nil, t.joinedErrors()
+		}
+		warnings = append(warnings, t.warnings...)
+		if len(t.failures) == 0 {
+			warnings = distinct(append(warnings, left.warnings...))
+			sortByPosition(warnings)
+			return &Result{Template: t.assemble(), Origins: t.origins, Warnings: warnings}, nil
+		}
+		progressed := false
+		for _, f := range t.failures {
+			if left.leaveOut(f, pass) {
+				progressed = true
+				if t.exact {
+					break
+				}
+			}
+		}
+		if !progressed {
+			for _, f := range t.failures {
+				t.errs = append(t.errs, f.err)
+			}
+			return nil, t.joinedErrors()
+		}
 	}
-	return &Result{Template: t.assemble(), Origins: t.origins, Warnings: t.warnings}, nil
 }
 
 // IsSAM reports whether root declares the SAM transform or holds SAM resources.
@@ -155,6 +191,8 @@ type resource struct {
 
 	evs       []*event
 	evsParsed bool
+
+	unreadable bool // SAM resource whose Properties or Condition cannot be read: left out
 }
 
 func (r *resource) isSAM() bool { return strings.HasPrefix(r.typ, "AWS::Serverless::") }
@@ -190,14 +228,28 @@ type transformer struct {
 	warnings  []*source.Error
 	errs      []*source.Error
 
+	// Leniency (see degrade.go): what earlier passes left out, and this
+	// pass's failures on the resource and event being expanded.
+	left     *leftOut
+	exact    bool
+	failures []failure
+	cur      *resource
+	curEv    *event
+
 	sharedPlan  *sharedUsagePlan
 	deployments *deploymentPreferences
 	changedIDs  map[string]string            // LayerVersion ID -> hashed ID
 	derivedRefs map[string]map[string]string // SAM ID -> "Alias" -> generated ID
+
+	// validBodies holds the API documents whose paths have been checked.
+	// Paths the transform adds are maps by construction, so each document
+	// needs checking once, not once per event (which was quadratic).
+	validBodies map[*source.Node]bool
 }
 
-func newTransformer(root *source.Node, opts Options, d *samData) *transformer {
+func newTransformer(root *source.Node, opts Options, d *samData, left *leftOut) *transformer {
 	t := &transformer{
+		left:        left,
 		opts:        opts,
 		partition:   opts.Partition,
 		data:        d,
@@ -215,17 +267,12 @@ func newTransformer(root *source.Node, opts Options, d *samData) *transformer {
 	return t
 }
 
-func (t *transformer) hasSAM() bool {
-	if t.root.Get("Globals") != nil {
-		return true
-	}
-	return IsSAM(t.root)
-}
-
 // run performs the transform in SAM's order: validation, the template-wide
 // plugins (implicit APIs, Globals, policy templates), embedded connectors,
 // then each SAM resource (functions, state machines, APIs, the rest,
 // connectors last), deployment preferences and the final reference rewrite.
+// It skips what earlier passes left out, and records in t.failures what
+// fails in this one.
 func (t *transformer) run() {
 	if !t.loadResources() {
 		return
@@ -234,12 +281,10 @@ func (t *transformer) run() {
 	t.loadParameters()
 	t.addDefaultDefinitionBodies()
 	t.addImplicitAPIs()
-	if !t.applyGlobals() {
+	if t.halted() || !t.applyGlobals() {
 		return
 	}
-	if len(t.errs) > 0 {
-		return
-	}
+	t.dropLeftOutProperties()
 	t.expandEmbeddedConnectors()
 
 	order := func(typ string) int {
@@ -263,8 +308,16 @@ func (t *transformer) run() {
 	}
 	sort.SliceStable(sam, func(i, j int) bool { return order(sam[i].typ) < order(sam[j].typ) })
 	for _, r := range sam {
+		if t.isLeftOut(r) {
+			continue
+		}
+		t.cur, t.curEv = r, nil
 		if err := t.transformResource(r); err != nil {
 			t.fail(err)
+		}
+		t.cur, t.curEv = nil, nil
+		if t.halted() {
+			return
 		}
 	}
 	t.finishDeploymentPreferences()
@@ -329,9 +382,10 @@ func (t *transformer) loadResources() bool {
 	t.resources = make([]*resource, 0, len(res.Fields)+2)
 	for _, f := range fieldsOf(res) {
 		if f.Value.Kind != source.Map {
-			t.errs = append(t.errs, &source.Error{Pos: f.Value.Pos,
-				Msg: "All 'Resources' must be Objects. If you're using YAML, this may be an indentation issue."})
-			return false
+			t.tolerate(&source.Error{Pos: f.Value.Pos,
+				Msg: "All 'Resources' must be Objects. If you're using YAML, this may be an indentation issue."},
+				leftOutResource(f.Key))
+			continue
 		}
 		typ, _ := stringValue(f.Value.Get("Type"))
 		r := &resource{id: f.Key, keyPos: f.KeyPos, node: f.Value, typ: typ}
@@ -343,18 +397,24 @@ func (t *transformer) loadResources() bool {
 		if !r.isSAM() {
 			continue
 		}
-		if c := r.attr("Condition"); c != nil && c.Kind != source.String {
-			t.errs = append(t.errs, &source.Error{Pos: c.Pos,
-				Msg: "Structure of the SAM template is invalid. Every Condition member must be a string."})
-			return false
-		}
 		props := r.node.Get("Properties")
 		if props == nil || props.Kind == source.Null {
 			props = obj(r.node.Pos)
-		} else if props.Kind != source.Map {
-			t.errs = append(t.errs, &source.Error{Pos: props.Pos,
-				Msg: resourceWhere(r.id) + "Attribute 'Properties' should be a map."})
-			return false
+		}
+		switch c := r.attr("Condition"); {
+		case c != nil && c.Kind != source.String:
+			t.tolerate(&source.Error{Pos: c.Pos,
+				Msg: "Structure of the SAM template is invalid. Every Condition member must be a string."},
+				leftOutResource(r.id))
+			r.unreadable = true
+		case props.Kind != source.Map:
+			t.tolerate(t.invalid(r, props.Pos, "Attribute 'Properties' should be a map."), leftOutResource(r.id))
+			r.unreadable = true
+		}
+		if r.unreadable {
+			// Other resources may still name it (an event's RestApiId);
+			// they see a resource with no properties.
+			props = obj(r.node.Pos)
 		}
 		r.props = shallow(props)
 		if _, known := resourceProps[r.typ]; !known {
@@ -578,28 +638,27 @@ func (t *transformer) invalidEvent(r *resource, ev *event, pos source.Pos, forma
 	return &source.Error{Pos: pos, Msg: eventWhere(r.id, ev.id) + fmt.Sprintf(format, args...)}
 }
 
+// fail records a problem. While a resource is being expanded it is a
+// failure of that resource (or of the event being expanded), which the
+// next pass leaves out; otherwise it is an error for the whole template.
 func (t *transformer) fail(err error) {
 	if err == nil {
 		return
 	}
-	var se *source.Error
-	if errors.As(err, &se) {
+	se := t.sourceError(err)
+	if t.cur == nil {
 		t.errs = append(t.errs, se)
 		return
 	}
-	t.errs = append(t.errs, &source.Error{Pos: t.root.Pos, Msg: err.Error()})
+	f := failure{r: t.cur, ev: t.curEv, err: se}
+	if f.ev == nil {
+		f.prop = separableProperty(t.cur, se.Pos)
+	}
+	t.failures = append(t.failures, f)
 }
 
 func (t *transformer) joinedErrors() error {
-	slices.SortStableFunc(t.errs, func(a, b *source.Error) int {
-		if a.Pos.File != b.Pos.File {
-			return strings.Compare(a.Pos.File, b.Pos.File)
-		}
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line - b.Pos.Line
-		}
-		return a.Pos.Column - b.Pos.Column
-	})
+	sortByPosition(t.errs)
 	if len(t.errs) == 1 {
 		return t.errs[0]
 	}

@@ -9,7 +9,7 @@ import (
 // transformSimpleTable expands an AWS::Serverless::SimpleTable into a
 // DynamoDB table with a single hash key (default "id", a string).
 func (t *transformer) transformSimpleTable(r *resource) error {
-	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeSimpleTable], r.typ); err != nil {
+	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeSimpleTable], r.typ, "the resource"); err != nil {
 		return err
 	}
 	props := r.props
@@ -56,7 +56,7 @@ func (t *transformer) transformSimpleTable(r *resource) error {
 // the layer a logical ID that hashes its definition, so that changes publish
 // a new version, and rewrites every reference to the old ID.
 func (t *transformer) transformLayerVersion(r *resource) error {
-	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeLayerVersion], r.typ); err != nil {
+	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeLayerVersion], r.typ, "the resource"); err != nil {
 		return err
 	}
 	props := shallow(r.props)
@@ -152,7 +152,7 @@ func (t *transformer) layerHashInput(r *resource, props *source.Node) *source.No
 // Serverless Application Repository or anywhere else, so a warning records
 // that its resources were not scanned.
 func (t *transformer) transformApplication(r *resource) error {
-	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeApplication], r.typ); err != nil {
+	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeApplication], r.typ, "the resource"); err != nil {
 		return err
 	}
 	props := r.props
@@ -206,7 +206,7 @@ func (t *transformer) transformApplication(r *resource) error {
 // AWS::Lambda::CapacityProvider and, unless OperatorRole is given, the role
 // Lambda uses to manage its EC2 instances.
 func (t *transformer) transformCapacityProvider(r *resource) error {
-	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeCapacityProvider], r.typ); err != nil {
+	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeCapacityProvider], r.typ, "the resource"); err != nil {
 		return err
 	}
 	props := r.props

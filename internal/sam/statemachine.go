@@ -15,10 +15,8 @@ import (
 // an optional version and alias, and the resources of its events, each of
 // which gets a role allowed to start executions.
 func (t *transformer) transformStateMachine(r *resource) error {
-	if err := t.expandPolicyTemplates(r); err != nil {
-		return err
-	}
-	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeStateMachine], r.typ); err != nil {
+	t.expandPolicyTemplates(r)
+	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeStateMachine], r.typ, "the resource"); err != nil {
 		return err
 	}
 	props := r.props
@@ -68,9 +66,7 @@ func (t *transformer) transformStateMachine(r *resource) error {
 		if tracing := props.Get("Tracing"); tracing != nil && isTrue(tracing.Get("Enabled")) {
 			entries = append(append([]*source.Node(nil), entries...), str(t.xrayPolicyName(), tracing.Pos))
 		}
-		if err := t.addPolicies(r, b, list(props.Pos, entries...)); err != nil {
-			return err
-		}
+		t.addPolicies(r, b, list(props.Pos, entries...))
 		b.path = props.Get("RolePath")
 		b.boundary = props.Get("PermissionsBoundary")
 		b.tags = tagList(r.keyPos, "stateMachine:createdBy", props.Get("Tags"))
@@ -124,11 +120,8 @@ func (t *transformer) transformStateMachine(r *resource) error {
 			target = aliasID
 		}
 	}
-	evs, err := t.events(r)
-	if err != nil {
-		return err
-	}
-	for _, ev := range evs {
+	for _, ev := range t.events(r) {
+		t.curEv = ev // a problem with it leaves out just this event
 		if err := t.checkEvent(r, ev); err != nil {
 			return err
 		}
@@ -136,6 +129,7 @@ func (t *transformer) transformStateMachine(r *resource) error {
 			return err
 		}
 	}
+	t.curEv = nil
 	t.propagateTags(r, props.Get("Tags"), props.Get("PropagateTags"))
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 // ApiGatewayV2 API, one route, integration and permission per route, the
 // $connect authorizer and a stage.
 func (t *transformer) transformWebSocketAPI(r *resource) error {
-	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeWebSocketAPI], r.typ); err != nil {
+	if err := t.checkProps(resourceWhere(r.id), r.props, resourceProps[typeWebSocketAPI], r.typ, "the resource"); err != nil {
 		return err
 	}
 	props := r.props
