@@ -55,7 +55,7 @@ var APIRouteNoAuth = &rule.Rule{
 	Where: "T A",
 	Equivalents: rule.Equivalents{
 		Checkov: []string{"CKV_AWS_59"},
-		KICS:    []string{"1056dfbb-5802-4762-bf2b-8b9b9684b1b0"},
+		KICS:    []string{"1056dfbb-5802-4762-bf2b-8b9b9684b1b0", "7fd0d461-5b8c-4815-898c-f2b4b117eb28"},
 		Trivy:   []string{"AVD-AWS-0004"},
 		CfnNag:  []string{"W59"},
 		CdkNag:  []string{"AwsSolutions-APIG4"},

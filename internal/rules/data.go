@@ -101,7 +101,8 @@ var S3Public = &rule.Rule{
 	Where: "T A",
 	Equivalents: rule.Equivalents{Checkov: []string{"CKV_AWS_20", "CKV_AWS_57"}, Trivy: []string{"AVD-AWS-0092"},
 		CfnNag: []string{"W31", "F14", "F16"}, CdkNag: []string{"AwsSolutions-S2"},
-		KICS: []string{"860ba89b-b8de-4e72-af54-d6aee4138a69", "7772bb8c-c0f3-42d4-8e4e-f1b8939ad085", "835d5497-a526-4aea-a23f-98a9afd1635f"}},
+		KICS: []string{"860ba89b-b8de-4e72-af54-d6aee4138a69", "7772bb8c-c0f3-42d4-8e4e-f1b8939ad085", "835d5497-a526-4aea-a23f-98a9afd1635f",
+			"faa8fddf-c0aa-4b2d-84ff-e993e233ebe9", "f6397a20-4cf1-4540-a997-1d363c25ef58", "4ae8af91-5108-42cb-9471-3bdbe596eac9"}},
 	Run: runS3Public,
 }
 
@@ -364,20 +365,66 @@ func runS3Public(pass *rule.Pass) {
 					"the principals", id, acl, what)
 		}
 		for _, p := range bucketPolicies(r) {
-			for i, s := range policyStatements(p) {
-				if s.Effect == iam.Allow && admitsAnyone(s) {
-					sid := s.Sid
-					if sid == "" {
-						sid = fmt.Sprint(i)
-					}
-					pass.Reportf(rule.At(p, s.Pos), "policy:"+sid,
-						"bucket policy %s of bucket %s allows any principal (*) without a condition that limits who: "+
-							"the statement makes the bucket public. Name the principals, or add aws:SourceArn, "+
-							"aws:PrincipalOrgID or aws:SourceVpce conditions", p.Origin.LogicalID, id)
-				}
-			}
+			reportPublicStatements(pass, p, id)
 		}
 	})
+	// A policy on a bucket the templates do not define (an existing bucket,
+	// named or imported) makes that bucket public all the same.
+	resourcesOfType(pass.App, "AWS::S3::BucketPolicy", func(p *model.Resource) {
+		if !policyOfTemplateBucket(p) {
+			reportPublicStatements(pass, p, inventoryText(p.Prop("Bucket")))
+		}
+	})
+}
+
+// reportPublicStatements reports each Allow statement of bucket policy p that
+// admits anyone.
+func reportPublicStatements(pass *rule.Pass, p *model.Resource, bucket string) {
+	for i, s := range policyStatements(p) {
+		if s.Effect == iam.Allow && admitsAnyone(s) {
+			sid := s.Sid
+			if sid == "" {
+				sid = fmt.Sprint(i)
+			}
+			pass.Reportf(rule.At(p, s.Pos), "policy:"+sid,
+				"bucket policy %s of bucket %s allows any principal (*) without a condition that limits who: "+
+					"the statement makes the bucket public. Name the principals, or add aws:SourceArn, "+
+					"aws:PrincipalOrgID or aws:SourceVpce conditions", p.Origin.LogicalID, bucket)
+		}
+	}
+}
+
+// policyOfTemplateBucket reports whether bucket policy p attaches to a
+// bucket its stack defines (by reference or by BucketName).
+func policyOfTemplateBucket(p *model.Resource) bool {
+	b := p.Prop("Bucket")
+	if referencedResource(p.Stack, b, "AWS::S3::Bucket") != nil {
+		return true
+	}
+	name, ok := b.Str()
+	if !ok {
+		return false
+	}
+	for _, r := range p.Stack.Resources {
+		if r.Type == "AWS::S3::Bucket" {
+			if n, _ := r.Prop("BucketName").Str(); n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inventoryText renders a value for a message: its text, or the placeholder
+// of an unresolved value.
+func inventoryText(n *source.Node) string {
+	if n == nil {
+		return "(unnamed)"
+	}
+	if n.IsScalar() || n.Kind == source.Symbol {
+		return n.Value
+	}
+	return "(computed)"
 }
 
 // restrictingConditions are the condition keys that limit who a wildcard

@@ -162,6 +162,36 @@ func TestS3PublicReportsEachWayABucketOpens(t *testing.T) {
                 aws:SourceVpce: vpce-0123
 `},
 		{name: "fully blocked", src: "Resources:" + bucket},
+		{name: "policy on a bucket outside the template", text: "of bucket existing-uploads allows any principal", src: `Resources:
+  ExistingPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: existing-uploads
+      PolicyDocument:
+        Statement:
+          - Effect: Allow # want
+            Principal: "*"
+            Action: s3:ListBucket
+            Resource: arn:aws:s3:::existing-uploads
+            Condition:
+              StringLike:
+                aws:Referer: ["https://www.example.com/*"]
+`},
+		{name: "restricted policy on a bucket outside the template", src: `Resources:
+  ExistingPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: existing-uploads
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: s3:GetObject
+            Resource: arn:aws:s3:::existing-uploads/*
+            Condition:
+              StringEquals:
+                aws:PrincipalOrgID: o-abc123
+`},
 	})
 }
 

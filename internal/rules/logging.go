@@ -265,10 +265,21 @@ var CloudTrailWeak = &rule.Rule{
 	Run: runCloudTrailWeak,
 }
 
+// hasNonEmptyValue reports whether n may take a value other than nothing or
+// the empty string ("KMSKeyId: ”" encrypts nothing).
+func hasNonEmptyValue(n *source.Node) bool {
+	for _, v := range possibleValues(n) {
+		if s, ok := v.Str(); !ok || s != "" {
+			return true
+		}
+	}
+	return false
+}
+
 func runCloudTrailWeak(pass *rule.Pass) {
 	for _, trail := range trails(pass.App) {
 		name := trail.Origin.LogicalID
-		if len(possibleValues(trail.Prop("KMSKeyId"))) == 0 {
+		if !hasNonEmptyValue(trail.Prop("KMSKeyId")) {
 			pass.Reportf(rule.At(trail, source.Pos{}), "KMSKeyId",
 				"Trail %s does not encrypt its log files with a KMS key: anyone who can read the bucket reads the "+
 					"audit record. Set KMSKeyId to a customer managed key.", name)

@@ -120,6 +120,10 @@ func TestCloudTrailWeakReportsEachMissingProtection(t *testing.T) {
       EnableLogFileValidation: false # want
       IsMultiRegionTrail: "false" # want
 `)},
+		{name: "empty key ID", text: "does not encrypt", src: "Resources:" + trail("Trail", "# want", `      KMSKeyId: ""
+      EnableLogFileValidation: true
+      IsMultiRegionTrail: true
+`)},
 		{name: "decided by parameters", src: `Parameters:
   Key:
     Type: String
