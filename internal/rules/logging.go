@@ -266,7 +266,7 @@ var CloudTrailWeak = &rule.Rule{
 }
 
 // hasNonEmptyValue reports whether n may take a value other than nothing or
-// the empty string ("KMSKeyId: ”" encrypts nothing).
+// the empty string: an empty KMSKeyId encrypts nothing.
 func hasNonEmptyValue(n *source.Node) bool {
 	for _, v := range possibleValues(n) {
 		if s, ok := v.Str(); !ok || s != "" {
