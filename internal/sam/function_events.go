@@ -176,12 +176,7 @@ func (t *transformer) injectS3Notification(b *functionBuild, ev *event, bucket *
 		return t.invalid(bucket, lc.Pos, "Invalid type for LambdaConfigurations. Must be a list.")
 	}
 	types := ev.prop("Events")
-	var eventTypes []*source.Node
-	if types.Kind == source.Seq {
-		eventTypes = types.Items
-	} else {
-		eventTypes = []*source.Node{types}
-	}
+	eventTypes := oneOrMany(types)
 	for _, typ := range eventTypes {
 		entry := obj(typ.Pos, "Function", b.target.arn(ev.keyPos), "Filter", ev.prop("Filter"), "Event", typ)
 		if cond := b.r.condition(); cond != "" {
@@ -476,12 +471,7 @@ func (t *transformer) cognitoEvent(b *functionBuild, ev *event, pass []source.Fi
 		return t.invalid(pool, lc.Pos, "Property 'LambdaConfig' should be a map.")
 	}
 	triggers := ev.prop("Trigger")
-	var names []*source.Node
-	if triggers.Kind == source.Seq {
-		names = triggers.Items
-	} else {
-		names = []*source.Node{triggers}
-	}
+	names := oneOrMany(triggers)
 	for _, n := range names {
 		name, _ := n.Str()
 		if lc.Get(name) != nil {

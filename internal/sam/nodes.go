@@ -450,6 +450,15 @@ func fieldsOf(n *source.Node) []source.Field {
 }
 
 // itemsOf returns a list's items, or none for a missing or non-list value.
+// oneOrMany returns the items of a list, or a single value as a list of one,
+// as SAM accepts for properties such as an S3 event's Events.
+func oneOrMany(n *source.Node) []*source.Node {
+	if n != nil && n.Kind == source.Seq {
+		return n.Items
+	}
+	return []*source.Node{n}
+}
+
 func itemsOf(n *source.Node) []*source.Node {
 	if n == nil || n.Kind != source.Seq {
 		return nil
