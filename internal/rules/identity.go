@@ -247,7 +247,9 @@ var rulePrivilegeEscalation = &rule.Rule{
 		"lambda:UpdateFunctionCode takes over another function and its role. A function whose code is " +
 		"compromised then becomes an administrator. Least privilege (001, 002) is only as strong as the " +
 		"weakest such path. Bulwark checks a documented list of known paths (internal/iam EscalationPaths) " +
-		"against the function's effective permissions, across all its policies together.",
+		"against the function's effective permissions, across all its policies together. On roles that no function uses, AWS managed " +
+		"service-role policies (path service-role/, such as AWSBatchServiceRole) are not counted: they are " +
+		"AWS's design for that service, not a choice of the template.",
 	Remediation: "Remove IAM write actions and code or configuration updates from function roles; if a function must " +
 		"pass a role, limit iam:PassRole to that role's ARN with an iam:PassedToService condition.",
 	Example: `      Policies:
@@ -281,6 +283,9 @@ func runPrivilegeEscalation(pass *rule.Pass) {
 		var order []source.Pos
 		groups := map[source.Pos]*group{}
 		for _, e := range p.Escalations() {
+			if f.fn == nil && !slices.ContainsFunc(e.Grants, notAWSServiceRoleGrant) {
+				continue
+			}
 			lead := e.Grants[0]
 			gr := groups[lead.Pos()]
 			if gr == nil {
@@ -314,7 +319,9 @@ var ruleDataExfiltration = &rule.Rule{
 	Rationale: "Secrets Manager, Parameter Store and KMS are where the guides put credentials (002, 004); reading " +
 		"them on `*` turns one compromised function into a leak of every secret, parameter and encrypted datum " +
 		"in the account. The grant is found in any policy, AWS managed ones included (ReadOnlyAccess grants " +
-		"s3:GetObject on everything).",
+		"s3:GetObject on everything). On roles that no function uses, AWS managed " +
+		"service-role policies (path service-role/, such as AWSBatchServiceRole) are not counted: they are " +
+		"AWS's design for that service, not a choice of the template.",
 	Remediation: "Name the secret, parameter path, key or bucket prefix the function reads, e.g. the SAM policy " +
 		"templates AWSSecretsManagerGetSecretValuePolicy, SSMParameterReadPolicy, KMSDecryptPolicy and S3ReadPolicy.",
 	Example: `      Policies:
@@ -330,12 +337,25 @@ var ruleDataExfiltration = &rule.Rule{
 	Run: runDataExfiltration,
 }
 
+// notAWSServiceRoleGrant reports whether g comes from anything but an AWS
+// managed policy AWS publishes for a service's own role (path service-role/,
+// such as AWSBatchServiceRole or AWSGlueServiceRole). On a role no function
+// uses, such a grant is AWS's design for that service, not a choice the
+// template's author made or could change, so it is not reported there. A
+// function role that carries one is still judged in full.
+func notAWSServiceRoleGrant(g iam.Grant) bool {
+	return g.Policy.Kind != iam.KindAWSManaged || !strings.Contains(g.Policy.ARN, ":policy/service-role/")
+}
+
 func runDataExfiltration(pass *rule.Pass) {
 	forEachSubject(pass, func(f iamSubject, p *iam.Permissions) {
 		if len(p.Admin()) > 0 {
 			return
 		}
 		for _, g := range p.Grants() {
+			if f.fn == nil && !notAWSServiceRoleGrant(g) {
+				continue
+			}
 			var found []string
 			for _, name := range exfiltrationActions {
 				a, ok := iamdata.Lookup(name)

@@ -601,3 +601,33 @@ Resources:
 		})
 	}
 }
+
+func TestAWSServiceRolePoliciesCountOnlyOnFunctionRoles(t *testing.T) {
+	const batchRole = `
+  BatchServiceRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: batch.amazonaws.com}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole
+`
+	const fn = `
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Code: {ZipFile: x}
+      Role: !GetAtt BatchServiceRole.Arn
+`
+	if got := runRule(t, rulePrivilegeEscalation, template("Resources:"+batchRole)); len(got) != 0 {
+		t.Errorf("an AWS service role no function uses must not be reported for AWS's own policy: %v", got)
+	}
+	if got := runRule(t, rulePrivilegeEscalation, template("Resources:"+batchRole+fn)); len(got) == 0 {
+		t.Error("the same policy on a function's role is the function's blast radius and must be reported")
+	}
+}
