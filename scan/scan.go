@@ -166,12 +166,18 @@ func Run(paths []string, opts Options) (*Result, error) {
 	}
 
 	sup := newSuppressor(loaded.App, opts.Config, now, index)
+	docs := make(map[string]*source.Document, len(loaded.App.Stacks))
+	for _, st := range loaded.App.Stacks {
+		if st.Doc != nil {
+			docs[st.Doc.Path] = st.Doc
+		}
+	}
 	if slices.Contains(selected, rules.SuppressionWithoutReason) {
 		raw = append(raw, sup.problems()...)
 	}
 	seen := map[string]bool{}
 	for _, rf := range raw {
-		f := publicFinding(rf, index, loaded.App)
+		f := publicFinding(rf, index, docs)
 		key := f.RuleID + "\x00" + f.File + "\x00" + fmt.Sprint(f.Line) + "\x00" + f.Message
 		if seen[key] {
 			continue
@@ -263,7 +269,7 @@ func diagnostic(e *source.Error) Diagnostic {
 	return Diagnostic{File: e.Pos.File, Line: e.Pos.Line, Column: e.Pos.Column, Message: e.Msg}
 }
 
-func publicFinding(rf rule.Finding, index map[string]*rule.Rule, app *model.App) Finding {
+func publicFinding(rf rule.Finding, index map[string]*rule.Rule, docs map[string]*source.Document) Finding {
 	r := index[rf.RuleID]
 	loc := rf.Location
 	f := Finding{
@@ -276,7 +282,9 @@ func publicFinding(rf rule.Finding, index map[string]*rule.Rule, app *model.App)
 		f.Rule, f.Title, f.Fix = r.Name, r.Title, r.Remediation
 	}
 	f.Fingerprint = fingerprint(f)
-	f.SourceLine = sourceLine(app, f.File, f.Line)
+	if d := docs[f.File]; d != nil {
+		f.SourceLine = d.Line(f.Line)
+	}
 	return f
 }
 
@@ -293,18 +301,6 @@ func sentence(msg string) string {
 		msg += "."
 	}
 	return msg
-}
-
-func sourceLine(app *model.App, file string, line int) string {
-	if app == nil {
-		return ""
-	}
-	for _, s := range app.Stacks {
-		if s.Doc != nil && s.Doc.Path == file {
-			return s.Doc.Line(line)
-		}
-	}
-	return ""
 }
 
 func sortFindings(fs []Finding) {

@@ -31,6 +31,7 @@ type suppressor struct {
 	flagged  map[source.Pos]bool
 	warnings []Diagnostic
 	rules    map[string]*rule.Rule
+	stacks   map[string]*model.Stack // by name
 }
 
 type ignoreComment struct {
@@ -41,6 +42,10 @@ type ignoreComment struct {
 
 func newSuppressor(app *model.App, cfg *Config, now time.Time, index map[string]*rule.Rule) *suppressor {
 	s := &suppressor{app: app, cfg: cfg, now: now, rules: index, comments: map[string]map[int]ignoreComment{}, flagged: map[source.Pos]bool{}}
+	s.stacks = make(map[string]*model.Stack, len(app.Stacks))
+	for _, st := range app.Stacks {
+		s.stacks[st.Name] = st
+	}
 	s.auditSuppressions()
 	if cfg != nil {
 		for _, ig := range cfg.Ignore {
@@ -141,14 +146,7 @@ func (s *suppressor) match(f rule.Finding) *Suppression {
 	return s.fromConfig(r, f)
 }
 
-func (s *suppressor) stack(name string) *model.Stack {
-	for _, st := range s.app.Stacks {
-		if st.Name == name {
-			return st
-		}
-	}
-	return nil
-}
+func (s *suppressor) stack(name string) *model.Stack { return s.stacks[name] }
 
 // metadata returns the Metadata the user wrote on the finding's resource:
 // on the original (SAM) resource when there is one, else the deployed one.

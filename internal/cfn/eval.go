@@ -651,6 +651,19 @@ func dedup(s []string) []string {
 	return out
 }
 
+// Text renders a value as one string: scalars and unresolved values as their
+// text (a placeholder such as "${Table.Arn}"), lists and maps as compact JSON.
+func Text(n *source.Node) string {
+	if n == nil {
+		return ""
+	}
+	if n.IsScalar() || n.Kind == source.Symbol {
+		return n.Value
+	}
+	b, _ := json.Marshal(ToGo(n))
+	return string(b)
+}
+
 // ToGo converts a node to plain Go values (map[string]any, []any, string,
 // bool, float64, nil). Symbols become their placeholder text.
 func ToGo(n *source.Node) any {

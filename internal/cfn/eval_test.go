@@ -250,3 +250,22 @@ func FuzzEval(f *testing.F) {
 		}
 	})
 }
+
+func TestTextRendersScalarsSymbolsAndStructures(t *testing.T) {
+	tests := []struct {
+		in   *source.Node
+		want string
+	}{
+		{nil, ""},
+		{&source.Node{Kind: source.String, Value: "arn:aws:s3:::b"}, "arn:aws:s3:::b"},
+		{&source.Node{Kind: source.Number, Value: "10"}, "10"},
+		{&source.Node{Kind: source.Symbol, Value: "${Table.Arn}"}, "${Table.Arn}"},
+		{source.NewSeq(source.Pos{}, source.NewString("a", source.Pos{}), source.NewString("b", source.Pos{})), `["a","b"]`},
+		{source.NewMap(source.Pos{}, source.Field{Key: "k", Value: source.NewString("v", source.Pos{})}), `{"k":"v"}`},
+	}
+	for _, tt := range tests {
+		if got := Text(tt.in); got != tt.want {
+			t.Errorf("Text(%+v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -171,32 +171,19 @@ func Build(app *model.App, opts Options) *Inventory {
 
 func loc(p source.Pos) Location { return Location{File: p.File, Line: p.Line, Column: p.Column} }
 
-// Text renders a node as one string: scalars and symbols as their text, the
-// rest as compact JSON.
-func Text(n *source.Node) string {
-	if n == nil {
-		return ""
-	}
-	if n.IsScalar() || n.Kind == source.Symbol {
-		return n.Value
-	}
-	b, _ := json.Marshal(cfn.ToGo(n))
-	return string(b)
-}
-
 func function(f *model.Function, opts Options) Function {
 	o := f.Origin()
 	out := Function{
 		Name: f.Name, Stack: f.Resource.Stack.Name, Type: o.Type, Location: loc(o.Pos), CDKPath: o.CDKPath, Framework: o.Framework,
 		Runtime: f.Runtime, Handler: f.Handler, PackageType: f.PackageType, Architectures: f.Arch,
-		Tracing: f.Tracing, DeadLetter: Text(f.DLQ), OnFailure: Text(f.OnFailure), KMSKey: Text(f.KMSKey),
-		ReservedConcurrency: Text(f.Concurrency), CodeSigning: Text(f.CodeSigning),
+		Tracing: f.Tracing, DeadLetter: cfn.Text(f.DLQ), OnFailure: cfn.Text(f.OnFailure), KMSKey: cfn.Text(f.KMSKey),
+		ReservedConcurrency: cfn.Text(f.Concurrency), CodeSigning: cfn.Text(f.CodeSigning),
 	}
 	if f.LogGroup != nil {
 		out.LogGroup = f.LogGroup.Origin.LogicalID
 	}
 	for _, l := range f.Layers {
-		out.Layers = append(out.Layers, Text(l))
+		out.Layers = append(out.Layers, cfn.Text(l))
 	}
 	if f.Role != nil {
 		out.Role = role(f)
@@ -216,27 +203,27 @@ func function(f *model.Function, opts Options) Function {
 	}
 	for _, p := range f.Permissions {
 		out.Permissions = append(out.Permissions, Permission{
-			Principal: Text(p.Principal), Action: Text(p.Action), SourceArn: Text(p.SourceArn), SourceAccount: Text(p.SourceAccount),
+			Principal: cfn.Text(p.Principal), Action: cfn.Text(p.Action), SourceArn: cfn.Text(p.SourceArn), SourceAccount: cfn.Text(p.SourceAccount),
 			Location: loc(p.Resource.Origin.Pos),
 		})
 	}
 	for _, s := range f.Sources {
-		out.EventSources = append(out.EventSources, EventSource{Kind: s.Kind, Source: Text(s.Source), Async: s.Async})
+		out.EventSources = append(out.EventSources, EventSource{Kind: s.Kind, Source: cfn.Text(s.Source), Async: s.Async})
 	}
 	for _, e := range f.Env {
 		v := EnvVar{Name: e.Name, Value: Redacted, From: e.Value.Refs, Location: loc(e.Pos)}
 		if opts.ShowValues {
-			v.Value = Text(e.Value)
+			v.Value = cfn.Text(e.Value)
 		}
 		out.Environment = append(out.Environment, v)
 	}
 	if f.VPC != nil {
 		v := &VPC{Subnets: []string{}, SecurityGroups: []string{}}
 		for _, s := range f.VPC.Subnets {
-			v.Subnets = append(v.Subnets, Text(s))
+			v.Subnets = append(v.Subnets, cfn.Text(s))
 		}
 		for _, s := range f.VPC.SecurityGroups {
-			v.SecurityGroups = append(v.SecurityGroups, Text(s))
+			v.SecurityGroups = append(v.SecurityGroups, cfn.Text(s))
 		}
 		out.VPC = v
 	}
@@ -252,7 +239,7 @@ func authName(a model.Auth) string {
 
 func role(f *model.Function) *Role {
 	r := f.Role
-	out := &Role{Name: r.Name, External: r.External(), PermissionsBoundary: Text(r.Boundary)}
+	out := &Role{Name: r.Name, External: r.External(), PermissionsBoundary: cfn.Text(r.Boundary)}
 	if r.Resource != nil {
 		out.Location = loc(r.Resource.Origin.Pos)
 	}
@@ -268,7 +255,7 @@ func role(f *model.Function) *Role {
 		out.Policies = append(out.Policies, Policy{Name: p.Name, Kind: p.Kind, Location: loc(p.Origin.Pos), Statements: statements(p.Document)})
 	}
 	for _, m := range r.Managed {
-		out.ManagedPolicies = append(out.ManagedPolicies, Text(m.ARN))
+		out.ManagedPolicies = append(out.ManagedPolicies, cfn.Text(m.ARN))
 	}
 	return out
 }

@@ -25,7 +25,7 @@ var skipDirs = map[string]bool{
 
 // candidateExt are file name endings that may hold a template. Content
 // decides; the ending only spares reading source code and images.
-var candidateExt = map[string]bool{".yaml": true, ".yml": true, ".json": true, ".template": true, ".cfn": true, ".txt": false, "": true}
+var candidateExt = map[string]bool{".yaml": true, ".yml": true, ".json": true, ".template": true, ".cfn": true, "": true}
 
 // target is one thing to load: a template file or a CDK assembly folder.
 type target struct {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bulwark-sec/bulwark/internal/cfn"
 	"github.com/bulwark-sec/bulwark/internal/iam"
 	"github.com/bulwark-sec/bulwark/internal/model"
 	"github.com/bulwark-sec/bulwark/internal/rule"
@@ -372,7 +373,7 @@ func runS3Public(pass *rule.Pass) {
 	// named or imported) makes that bucket public all the same.
 	resourcesOfType(pass.App, "AWS::S3::BucketPolicy", func(p *model.Resource) {
 		if !policyOfTemplateBucket(p) {
-			reportPublicStatements(pass, p, inventoryText(p.Prop("Bucket")))
+			reportPublicStatements(pass, p, cfn.Text(p.Prop("Bucket")))
 		}
 	})
 }
@@ -413,18 +414,6 @@ func policyOfTemplateBucket(p *model.Resource) bool {
 		}
 	}
 	return false
-}
-
-// inventoryText renders a value for a message: its text, or the placeholder
-// of an unresolved value.
-func inventoryText(n *source.Node) string {
-	if n == nil {
-		return "(unnamed)"
-	}
-	if n.IsScalar() || n.Kind == source.Symbol {
-		return n.Value
-	}
-	return "(computed)"
 }
 
 // restrictingConditions are the condition keys that limit who a wildcard
